@@ -1,0 +1,264 @@
+"""End-to-end tests of the fake Discord with the real, unmodified discord.py client.
+
+Why: the fake is only useful if discord.py accepts it exactly like Discord, so every test here
+drives ``client.start(token)`` and the public discord.py API rather than raw HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+
+from tests.support.discord_client import fake_discord_env, make_client, running_client
+from tests.support.fake_discord import (
+    CALLBACK_AUTOCOMPLETE_RESULT,
+    CALLBACK_CHANNEL_MESSAGE,
+    FakeDiscord,
+    FakeDiscordProcess,
+)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with fake_discord_env() as fake:
+        yield fake
+
+
+def build_tree(client: discord.Client, guild_id: int) -> app_commands.CommandTree[discord.Client]:
+    """Guild command ``/news search query:`` (autocompleted) answered with an embed + button."""
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    news = app_commands.Group(name="news", description="News commands")
+
+    @news.command(name="search", description="Search the news")
+    @app_commands.describe(query="What to look for")
+    async def search(interaction: discord.Interaction, query: str) -> None:
+        embed = discord.Embed(title=f"Results for {query}", description="1. NATO summit")
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="More", custom_id="news:more"))
+        await interaction.response.send_message(embed=embed, view=view)
+
+    @search.autocomplete("query")
+    async def query_autocomplete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        topics = ["nato", "nasa", "elections"]
+        return [app_commands.Choice(name=t, value=t) for t in topics if t.startswith(current)]
+
+    @news.command(name="digest", description="Slow digest: defers, then follows up")
+    async def digest(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("Digest ready")
+
+    tree.add_command(news, guild=discord.Object(guild_id))
+    return tree
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
+    client = make_client()
+    tree = build_tree(client, fake.guild.id)
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        if interaction.data and interaction.data.get("custom_id") == "news:more":
+            await interaction.response.edit_message(content="Page 2", view=None)
+
+    client.event(on_interaction)
+    async with running_client(client, fake.token) as running:
+        await tree.sync(guild=discord.Object(fake.guild.id))
+        yield running
+
+
+async def test_login_ready_and_guild_available(fake: FakeDiscord) -> None:
+    client = make_client()
+    ready = asyncio.Event()
+
+    async def on_ready() -> None:
+        ready.set()
+
+    client.event(on_ready)
+    async with running_client(client, fake.token):
+        await asyncio.wait_for(ready.wait(), 2)
+        guild = client.get_guild(fake.guild.id)
+        assert guild is not None and not guild.unavailable
+        assert {c.name for c in guild.text_channels} >= {"general", "news"}
+        assert guild.me is not None
+        assert client.user is not None and client.user.id == fake.bot_user.id
+        assert client.application_id == fake.application_id
+    assert fake.identify_count == 1
+    assert [r.path for r in fake.requests[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+
+
+async def test_bad_token_is_a_login_failure(fake: FakeDiscord) -> None:
+    with pytest.raises(discord.LoginFailure):
+        async with running_client(make_client(), "wrong-token"):
+            pass
+
+
+async def test_guild_sync_accepted(fake: FakeDiscord, bot: discord.Client) -> None:
+    [news] = fake.guild_commands()
+    assert news["name"] == "news"
+    assert {o["name"] for o in news["options"]} == {"search", "digest"}
+    assert fake.requests_matching("PUT", r"/applications/\d+/guilds/\d+/commands")
+
+
+async def test_invalid_command_definition_rejected(fake: FakeDiscord) -> None:
+    client = make_client()
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+
+    @tree.command(name="bad", description="x" * 101, guild=discord.Object(fake.guild.id))
+    async def bad(interaction: discord.Interaction) -> None:  # pragma: no cover - never runs
+        raise AssertionError
+
+    async with running_client(client, fake.token):
+        with pytest.raises(discord.HTTPException) as excinfo:
+            await tree.sync(guild=discord.Object(fake.guild.id))
+    assert excinfo.value.status == 400
+    assert excinfo.value.code == 50035
+    assert fake.guild_commands() == []
+
+
+async def test_slash_command_answered_with_embed(fake: FakeDiscord, bot: discord.Client) -> None:
+    interaction = await fake.send_slash_command("news search", {"query": "nato"}, channel="news")
+    response = await fake.wait_for_response(interaction)
+    assert response["type"] == CALLBACK_CHANNEL_MESSAGE
+    assert response["data"]["embeds"][0]["title"] == "Results for nato"
+    [posted] = fake.messages_in("news")
+    assert posted["interaction_metadata"]["id"] == str(interaction.id)
+
+
+async def test_button_click_updates_the_message(fake: FakeDiscord, bot: discord.Client) -> None:
+    command = await fake.send_slash_command("news search", {"query": "nato"})
+    await fake.wait_for_response(command)
+    click = await fake.click_button("news:more")
+    assert (await fake.wait_for_response(click))["type"] == 7
+    assert command.original is not None and command.original["content"] == "Page 2"
+
+
+async def test_autocomplete(fake: FakeDiscord, bot: discord.Client) -> None:
+    interaction = await fake.send_autocomplete("news search", "query", {"query": "na"})
+    response = await fake.wait_for_response(interaction)
+    assert response["type"] == CALLBACK_AUTOCOMPLETE_RESULT
+    assert [c["value"] for c in response["data"]["choices"]] == ["nato", "nasa"]
+
+
+async def test_deferred_response_then_followup(fake: FakeDiscord, bot: discord.Client) -> None:
+    interaction = await fake.send_slash_command("news digest")
+    message = await fake.wait_for_interaction_message(interaction)
+    assert message["content"] == "Digest ready"
+    assert [r["type"] for r in interaction.responses] == [5]
+
+
+async def test_unsynced_command_cannot_be_invoked(fake: FakeDiscord, bot: discord.Client) -> None:
+    with pytest.raises(LookupError):
+        await fake.send_slash_command("weather")
+    with pytest.raises(ValueError, match="unknown options"):
+        await fake.send_slash_command("news search", {"query": "x", "limit": 3})
+
+
+async def test_channel_send_embed(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send(embed=discord.Embed(title="Headline", description="Body"))
+    [posted] = fake.messages_in("news")
+    assert posted["id"] == str(sent.id)
+    assert posted["embeds"][0]["title"] == "Headline"
+    assert sent.embeds[0].description == "Body"
+
+
+async def test_embed_and_content_limits(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as excinfo:
+        await channel.send(embed=discord.Embed(title="t" * 257))
+    assert excinfo.value.code == 50035
+    assert "embeds.0.title" in str(excinfo.value)
+    with pytest.raises(discord.HTTPException):
+        await channel.send("x" * 2001)
+    too_big = [discord.Embed(description="d" * 4000) for _ in range(2)]
+    with pytest.raises(discord.HTTPException, match="6000"):
+        await channel.send(embeds=too_big)
+    assert fake.messages_in("news") == []
+
+
+async def test_429_is_waited_out_without_duplicates(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("alerts").id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_next(r"/channels/\d+/messages", 429, retry_after=0.2, method="POST")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await channel.send("breaking")
+    assert loop.time() - started >= 0.2
+    assert [m["content"] for m in fake.messages_in("alerts")] == ["breaking"]
+    assert fake.rate_limited_count == 1
+    statuses = [r.status for r in fake.requests_matching("POST", r"/channels/\d+/messages")]
+    assert statuses == [429, 200]
+
+
+async def test_bucket_exhaustion_sends_headers_discord_py_respects(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    fake.set_bucket_limit("POST /channels/{channel_id}/messages", limit=2, window=0.3)
+    channel = bot.get_channel(fake.channel("general").id)
+    assert isinstance(channel, discord.TextChannel)
+    for i in range(4):
+        await channel.send(f"m{i}")
+    assert len(fake.messages_in("general")) == 4
+    assert fake.rate_limited_count == 0  # discord.py pre-emptively waited on Remaining: 0
+
+
+async def test_nonce_dedupe_returns_same_message(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    first = await channel.send("once", nonce="retry-123")
+    second = await channel.send("once", nonce="retry-123")
+    assert first.id == second.id
+    assert len(fake.messages_in("news")) == 1
+    with pytest.raises(discord.HTTPException):
+        await channel.send("long nonce", nonce="n" * 26)
+
+
+async def test_injected_errors_map_to_discord_py_exceptions(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_next(r"/channels/\d+/messages", 403)
+    with pytest.raises(discord.Forbidden) as forbidden:
+        await channel.send("x")
+    assert forbidden.value.code == 50001
+    fake.fail_next(r"/channels/\d+/messages", 404)
+    with pytest.raises(discord.NotFound):
+        await channel.send("x")
+    read_only = bot.get_channel(fake.channel("read-only").id)
+    assert isinstance(read_only, discord.TextChannel)
+    with pytest.raises(discord.Forbidden):
+        await read_only.send("x")
+    assert fake.all_messages() == []
+
+
+async def test_control_endpoints(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("hello")
+    async with aiohttp.ClientSession(fake.base_url) as http:
+        async with http.get("/_fake/messages") as resp:
+            assert (await resp.json())["count"] == 1
+        body = {"kind": "command", "command": "news search", "options": {"query": "nato"}}
+        async with http.post("/_fake/interaction", json={**body, "wait": 2}) as resp:
+            record = await resp.json()
+    assert record["responses"][0]["type"] == CALLBACK_CHANNEL_MESSAGE
+
+
+def test_out_of_process_fake(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    with FakeDiscordProcess(state_file=state_file) as proc:
+        assert proc.messages() == []
+        assert proc.state()["message_count"] == 0
+    assert json.loads(state_file.read_text())["message_count"] == 0
