@@ -7,9 +7,14 @@ drives ``client.start(token)`` and the public discord.py API rather than raw HTT
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import discord
@@ -20,8 +25,13 @@ from tests.support.discord_client import fake_discord_env, make_client, running_
 from tests.support.fake_discord import (
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
+    DEFAULT_CHANNEL_IDS,
+    DiscordHTTPError,
     FakeDiscord,
     FakeDiscordProcess,
+    command_size,
+    validate_commands,
+    validate_message,
 )
 
 
@@ -262,3 +272,158 @@ def test_out_of_process_fake(tmp_path: Path) -> None:
         assert proc.messages() == []
         assert proc.state()["message_count"] == 0
     assert json.loads(state_file.read_text())["message_count"] == 0
+
+
+async def test_gateway_resume_after_drop(fake: FakeDiscord, bot: discord.Client) -> None:
+    await fake.close_gateway(4000)
+    await fake.wait_for(lambda: fake.resume_count == 1)
+    interaction = await fake.send_slash_command("news search", {"query": "nasa"})
+    assert (await fake.wait_for_response(interaction))["type"] == CALLBACK_CHANNEL_MESSAGE
+    assert fake.identify_count == 1
+
+
+async def test_file_upload_is_recorded(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("news").id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("report", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), "report.csv"))
+    [posted] = fake.messages_in("news")
+    assert posted["content"] == "report"
+    assert [(a["filename"], a["size"]) for a in posted["attachments"]] == [("report.csv", 8)]
+
+
+def _command(**overrides: Any) -> dict[str, Any]:
+    return {"name": "news", "description": "News", "type": 1, **overrides}
+
+
+def _option(name: str, **overrides: Any) -> dict[str, Any]:
+    return {"name": name, "description": "An option", "type": 3, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("command", "error_path"),
+    [
+        (_command(name="News"), "0.name"),
+        (_command(name="two words"), "0.name"),
+        (_command(name="x" * 33), "0.name"),
+        (_command(description=""), "0.description"),
+        (_command(options=[_option(f"o{i}") for i in range(26)]), "0.options"),
+        (
+            _command(
+                options=[
+                    {
+                        "name": "grp",
+                        "description": "g",
+                        "type": 2,
+                        "options": [
+                            {"name": f"s{i}", "description": "s", "type": 1} for i in range(26)
+                        ],
+                    }
+                ]
+            ),
+            "0.options.0.options",
+        ),
+        (
+            _command(
+                options=[_option("q", choices=[{"name": f"c{i}", "value": "v"} for i in range(26)])]
+            ),
+            "0.options.0.choices",
+        ),
+        (_command(options=[_option("q", choices=[{"name": "n" * 101, "value": "v"}])]), "name"),
+        (_command(options=[_option("Query")]), "0.options.0.name"),
+        (_command(options=[_option("a"), _option("a")]), "0.options.1.name"),
+        (_command(options=[_option("a"), _option("b", required=True)]), "required"),
+        (
+            _command(
+                options=[
+                    {
+                        "name": f"sub{i}",
+                        "description": "d" * 100,
+                        "type": 1,
+                        "options": [_option(f"o{j}", description="d" * 100) for j in range(5)],
+                    }
+                    for i in range(8)
+                ]
+            ),
+            "0._errors",
+        ),
+    ],
+)
+def test_command_validation_rejects(command: dict[str, Any], error_path: str) -> None:
+    with pytest.raises(DiscordHTTPError) as excinfo:
+        validate_commands([command])
+    assert excinfo.value.status == 400
+    assert excinfo.value.body["code"] == 50035
+    assert error_path in ".".join(_error_paths(excinfo.value.body["errors"]))
+
+
+def test_command_validation_accepts_limits() -> None:
+    options = [_option(f"o{i}", description="d" * 100) for i in range(25)]
+    validate_commands([_command(name="n" * 32, description="d" * 100, options=options[:20])])
+    assert command_size(_command(options=options)) > 2500
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"embeds": [{"title": "t"}] * 11}, "embeds"),
+        ({"embeds": [{"description": "d" * 4097}]}, "embeds.0.description"),
+        ({"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]}, "embeds.0.fields"),
+        ({"embeds": [{"fields": [{"name": "n" * 257, "value": "v"}]}]}, "fields.0.name"),
+        ({"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]}, "fields.0.value"),
+        ({"embeds": [{"footer": {"text": "f" * 2049}}]}, "footer.text"),
+        ({"embeds": [{"author": {"name": "a" * 257}}]}, "author.name"),
+        ({"content": "c" * 2001}, "content"),
+        ({"content": "hi", "nonce": "n" * 26, "enforce_nonce": True}, "nonce"),
+    ],
+)
+def test_message_validation_rejects(payload: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(DiscordHTTPError) as excinfo:
+        validate_message(payload, creating=True)
+    assert fragment in ".".join(_error_paths(excinfo.value.body["errors"]))
+
+
+def _error_paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        paths.append(path)
+        if isinstance(value, dict):
+            paths.extend(_error_paths(value, path))
+    return paths
+
+
+BOT_SCRIPT = """
+import asyncio, os, discord
+
+async def main():
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+
+    @client.event
+    async def on_ready():
+        channel = client.get_channel(int(os.environ["CHANNEL_ID"]))
+        for i in range(3):
+            await channel.send(f"post {i}", nonce=f"post-{i}")
+        await client.close()
+
+    await client.start(os.environ["TOKEN"])
+
+asyncio.run(main())
+"""
+
+
+def test_bot_in_another_process_posts_to_out_of_process_fake(tmp_path: Path) -> None:
+    (tmp_path / "fakebot.py").write_text(BOT_SCRIPT)
+    root = Path(__file__).resolve().parents[1]
+    with FakeDiscordProcess(state_file=tmp_path / "state.json") as proc:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)]),
+            "TOKEN": proc.info["token"],
+            "CHANNEL_ID": str(DEFAULT_CHANNEL_IDS["news"]),
+        }
+        cmd = [sys.executable, "-m", "tests.support.discord_client"]
+        cmd += ["--fake-url", proc.base_url, "-m", "fakebot"]
+        subprocess.run(cmd, cwd=root, env=env, check=True, timeout=30)
+        posted = proc.messages(channel_id=DEFAULT_CHANNEL_IDS["news"])
+    assert [m["content"] for m in posted] == ["post 0", "post 1", "post 2"]
+    assert json.loads((tmp_path / "state.json").read_text())["message_count"] == 3

@@ -1127,10 +1127,11 @@ class GatewaySession:
         self.buffer.append(payload)
         await self.send(payload)
 
-    def rebind(self, ws: web.WebSocketResponse, compress: str | None) -> None:
-        """Attach a resumed session to its new websocket."""
-        self.ws = ws
-        self._compressor = zlib.compressobj() if compress == "zlib-stream" else None
+    def adopt_connection(self, other: GatewaySession) -> None:
+        """Take over a new websocket on RESUME, keeping its zlib stream (HELLO already used it)."""
+        self.ws = other.ws
+        self._compressor = other._compressor
+        self._lock = other._lock
 
 
 # --------------------------------------------------------------------------------------------
@@ -2362,7 +2363,7 @@ class FakeDiscord:
                 if msg.type != WSMsgType.TEXT:
                     continue
                 payload = json.loads(msg.data)
-                resumed = await self._gateway_message(session, payload, request)
+                resumed = await self._gateway_message(session, payload)
                 if resumed is not None:
                     session = resumed
         finally:
@@ -2371,7 +2372,7 @@ class FakeDiscord:
         return ws
 
     async def _gateway_message(
-        self, session: GatewaySession, payload: JSON, request: web.Request
+        self, session: GatewaySession, payload: JSON
     ) -> GatewaySession | None:
         op = payload.get("op")
         data = payload.get("d")
@@ -2382,7 +2383,7 @@ class FakeDiscord:
         elif op == OP_IDENTIFY:
             await self._identify(session, data or {})
         elif op == OP_RESUME:
-            return await self._resume(session, data or {}, request)
+            return await self._resume(session, data or {})
         elif op == OP_REQUEST_GUILD_MEMBERS:
             guild = self._guild(data["guild_id"])
             await session.dispatch(
@@ -2436,14 +2437,12 @@ class FakeDiscord:
             await session.dispatch("GUILD_CREATE", guild.payload())
         self._notify()
 
-    async def _resume(
-        self, session: GatewaySession, data: JSON, request: web.Request
-    ) -> GatewaySession | None:
+    async def _resume(self, session: GatewaySession, data: JSON) -> GatewaySession | None:
         previous = next((s for s in self.sessions if s.session_id == data.get("session_id")), None)
         if previous is None or data.get("token") != self.token:
             await session.send({"op": OP_INVALID_SESSION, "d": False})
             return None
-        previous.rebind(session.ws, request.query.get("compress"))
+        previous.adopt_connection(session)
         seq = int(data.get("seq") or 0)
         for event in list(previous.buffer):
             if event["s"] > seq:
