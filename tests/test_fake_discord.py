@@ -211,10 +211,33 @@ async def test_429_is_waited_out_without_duplicates(fake: FakeDiscord, bot: disc
     assert statuses == [429, 200]
 
 
+async def test_global_429_is_waited_out(fake: FakeDiscord, bot: discord.Client) -> None:
+    channel = bot.get_channel(fake.channel("alerts").id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_next(r"/channels/\d+/messages", 429, retry_after=0.1, is_global=True)
+    await channel.send("after global limit")
+    assert len(fake.messages_in("alerts")) == 1
+    assert fake.rate_limited_count == 1
+
+
+async def test_lost_response_retry_is_deduplicated_by_nonce(
+    fake: FakeDiscord, bot: discord.Client
+) -> None:
+    """The post lands but the 500 makes discord.py retry (after 1 s); the nonce saves us."""
+    channel = bot.get_channel(fake.channel("alerts").id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_next(r"/channels/\d+/messages", 500, process=True)
+    sent = await channel.send("exactly once")
+    [posted] = fake.messages_in("alerts")
+    assert posted["id"] == str(sent.id)
+    statuses = [r.status for r in fake.requests_matching("POST", r"/channels/\d+/messages")]
+    assert statuses == [500, 200]
+
+
 async def test_bucket_exhaustion_sends_headers_discord_py_respects(
     fake: FakeDiscord, bot: discord.Client
 ) -> None:
-    fake.set_bucket_limit("POST /channels/{channel_id}/messages", limit=2, window=0.3)
+    fake.set_bucket_limit("POST /channels/{channel_id}/messages", limit=2, window=0.15)
     channel = bot.get_channel(fake.channel("general").id)
     assert isinstance(channel, discord.TextChannel)
     for i in range(4):
@@ -264,14 +287,6 @@ async def test_control_endpoints(fake: FakeDiscord, bot: discord.Client) -> None
         async with http.post("/_fake/interaction", json={**body, "wait": 2}) as resp:
             record = await resp.json()
     assert record["responses"][0]["type"] == CALLBACK_CHANNEL_MESSAGE
-
-
-def test_out_of_process_fake(tmp_path: Path) -> None:
-    state_file = tmp_path / "state.json"
-    with FakeDiscordProcess(state_file=state_file) as proc:
-        assert proc.messages() == []
-        assert proc.state()["message_count"] == 0
-    assert json.loads(state_file.read_text())["message_count"] == 0
 
 
 async def test_gateway_resume_after_drop(fake: FakeDiscord, bot: discord.Client) -> None:

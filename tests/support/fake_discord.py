@@ -1222,13 +1222,9 @@ class FakeDiscord:
         app.router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._api_handler)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
+        await web.TCPSite(self._runner, host, port).start()
         self.host = host
-        self.port = int(sockets[0].getsockname()[1])
+        self.port = int(self._runner.addresses[0][1])
         self._persist()
         return self
 
@@ -1827,6 +1823,7 @@ class FakeDiscord:
                 await asyncio.sleep(rule.delay)
             if not rule.process and rule.status is not None:
                 return self._injected_failure(rule, None)
+        now = time.monotonic()
         headers, retry = self.rate_limiter.hit(route.bucket, route.major(params), now)
         if retry is not None:
             body, rl_headers = rate_limit_response(retry, is_global=False, headers=headers)
