@@ -1,0 +1,229 @@
+"""Offline quality/speed benchmark for ``bot.text`` (``make eval``).
+
+* BBC News Summary: ROUGE-1/2/Lsum F1 (rouge-score, Porter stemmer, sentences joined by
+  newlines) of our 3-sentence summary, LEAD-3 and a plain TF-IDF sentence-centrality
+  baseline against the reference extract.
+* 500N-KPCrowd: keyphrase F1@10 (lower-cased, Porter-stemmed exact phrase match) of our topic
+  ranking (``extract_topics``, exactly what the bot uses) and of YAKE.
+* Median milliseconds per article of every method, and the ratio to LEAD-3 / YAKE.
+
+Data lives in ``../shared/data`` (relative to the repo root); missing files or packages are
+reported and skipped with exit status 0.  ``--limit N`` evaluates the first N records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+BBC = DATA / "bbc-news-summary.jsonl"
+KPCROWD = DATA / "kpcrowd.jsonl"
+
+sys.path.insert(0, str(REPO))
+
+from bot.text import extract_topics, split_sentences, summarize  # noqa: E402
+from bot.text._lexicon import STOPWORDS  # noqa: E402
+
+Row = dict[str, Any]
+
+
+def load(path: Path, limit: int | None) -> list[Row]:
+    rows: list[Row] = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rows.append(json.loads(line))
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows
+
+
+def timed(fn: Callable[[Row], Any], rows: Iterable[Row]) -> tuple[list[Any], float]:
+    """Run ``fn`` on each row; return outputs and the median milliseconds per row."""
+    outs: list[Any] = []
+    times: list[float] = []
+    for row in rows:
+        t0 = time.perf_counter()
+        outs.append(fn(row))
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return outs, statistics.median(times) if times else 0.0
+
+
+# --------------------------------------------------------------------------- summaries
+
+_REF_SPLIT = re.compile(r"""([.!?]['"\u2019\u201d]?)(?=[A-Z"\u201c])""")
+_WORD = re.compile(r"\w+")
+
+
+def reference_sentences(summary: str) -> list[str]:
+    """The BBC references glue sentences together ("profit.The firm"): split them again."""
+    return [s.strip() for s in _REF_SPLIT.sub("\\1\n", summary).split("\n") if s.strip()]
+
+
+def lead3(row: Row) -> list[str]:
+    return split_sentences(row["body"])[:3]
+
+
+def tfidf_centrality(row: Row) -> list[str]:
+    """Plain baseline: in-document TF-IDF, sentence = mean cosine to the other sentences."""
+    sents = split_sentences(row["body"])
+    if len(sents) <= 3:
+        return sents
+    toks = [[w for w in _WORD.findall(s.lower()) if w not in STOPWORDS] for s in sents]
+    df = Counter(w for t in toks for w in set(t))
+    n = len(sents)
+    vecs = []
+    for t in toks:
+        v = {w: c * (math.log((1 + n) / (1 + df[w])) + 1.0) for w, c in Counter(t).items()}
+        nv = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vecs.append({w: x / nv for w, x in v.items()})
+    cent = [
+        sum(sum(x * vecs[j].get(w, 0.0) for w, x in vecs[i].items()) for j in range(n) if j != i)
+        for i in range(n)
+    ]
+    best = sorted(range(n), key=lambda i: -cent[i])[:3]
+    return [sents[i] for i in sorted(best)]
+
+
+def ours_summary(row: Row) -> list[str]:
+    return summarize(row["body"], 3, title=row.get("title"))
+
+
+def ours_both(row: Row) -> tuple[list[str], list[str]]:
+    return summarize(row["body"], 3, title=row.get("title")), extract_topics(
+        row["body"], 10, title=row.get("title")
+    )
+
+
+def eval_bbc(rows: list[Row]) -> list[tuple[str, str, str, float]]:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    refs = ["\n".join(reference_sentences(r["summary"])) for r in rows]
+    results: list[tuple[str, str, str, float]] = []
+    for name, fn in [
+        ("LEAD-3", lead3),
+        ("TF-IDF centrality", tfidf_centrality),
+        ("newsbot summarize(3)", ours_summary),
+    ]:
+        outs, ms = timed(fn, rows)
+        agg: dict[str, list[float]] = {"rouge1": [], "rouge2": [], "rougeLsum": []}
+        for ref, out in zip(refs, outs, strict=True):
+            sc = scorer.score(ref, "\n".join(out))
+            for k in agg:
+                agg[k].append(sc[k].fmeasure * 100)
+        metric = " / ".join(f"{statistics.fmean(agg[k]):.2f}" for k in agg)
+        results.append((f"BBC ({len(rows)})", name, f"R1/R2/RLsum {metric}", ms))
+    _, ms = timed(ours_both, rows)
+    results.append((f"BBC ({len(rows)})", "newsbot summary+topics", "-", ms))
+    return results
+
+
+# --------------------------------------------------------------------------- keyphrases
+
+_KP_CLEAN = re.compile(r"[^a-z0-9' ]+")
+
+
+def kp_normaliser() -> Callable[[str], str]:
+    from nltk.stem.porter import PorterStemmer
+
+    stemmer = PorterStemmer()
+
+    def normalise(phrase: str) -> str:
+        p = phrase.lower().replace("\u2019", "'").replace("-", "")
+        p = _KP_CLEAN.sub(" ", p)
+        words = [w[:-2] if w.endswith("'s") else w.strip("'") for w in p.split()]
+        return " ".join(stemmer.stem(w) for w in words if w)
+
+    return normalise
+
+
+def f1_at_k(pred: list[str], gold: list[str], k: int, normalise: Callable[[str], str]) -> float:
+    gold_set = {g for g in (normalise(x) for x in gold) if g}
+    seen: list[str] = []
+    for p in pred:
+        n = normalise(p)
+        if n and n not in seen:
+            seen.append(n)
+    top = seen[:k]
+    if not top or not gold_set:
+        return 0.0
+    hits = sum(1 for p in top if p in gold_set)
+    prec, rec = hits / len(top), hits / len(gold_set)
+    return 0.0 if hits == 0 else 2 * prec * rec / (prec + rec)
+
+
+def eval_kpcrowd(rows: list[Row]) -> list[tuple[str, str, str, float]]:
+    normalise = kp_normaliser()
+    methods: list[tuple[str, Callable[[Row], list[str]]]] = [
+        ("newsbot extract_topics(10)", lambda r: extract_topics(r["body"], 10))
+    ]
+    try:
+        import yake
+
+        extractor = yake.KeywordExtractor(lan="en", n=3, top=10)
+        methods.insert(0, ("YAKE (n=3)", lambda r: [k for k, _ in extractor.extract_keywords(r["body"])]))
+    except ImportError:
+        print("skip YAKE: package 'yake' not installed")
+    results = []
+    for name, fn in methods:
+        outs, ms = timed(fn, rows)
+        f1 = statistics.fmean(
+            f1_at_k(o, r["keyphrases"], 10, normalise) for o, r in zip(outs, rows, strict=True)
+        )
+        results.append((f"KPCrowd ({len(rows)})", name, f"F1@10 {f1 * 100:.2f}", ms))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
+    ap.add_argument("--only", choices=["bbc", "kpcrowd"], default=None)
+    args = ap.parse_args(argv)
+    rows: list[tuple[str, str, str, float]] = []
+    if args.only in (None, "bbc"):
+        if not BBC.exists():
+            print(f"skip BBC: {BBC} not found")
+        else:
+            try:
+                rows += eval_bbc(load(BBC, args.limit))
+            except ImportError as exc:
+                print(f"skip BBC: {exc} (pip install rouge-score)")
+    if args.only in (None, "kpcrowd"):
+        if not KPCROWD.exists():
+            print(f"skip KPCrowd: {KPCROWD} not found")
+        else:
+            try:
+                rows += eval_kpcrowd(load(KPCROWD, args.limit))
+            except ImportError as exc:
+                print(f"skip KPCrowd: {exc} (pip install nltk yake)")
+    if not rows:
+        return 0
+    base: dict[str, float] = {}
+    for data, name, _, ms in rows:
+        if name.startswith(("LEAD-3", "YAKE")):
+            base[data] = ms
+    header = ("data", "method", "quality", "ms/article", "x baseline")
+    table = [
+        (d, n, q, f"{ms:.3f}", f"{ms / base[d]:.2f}" if base.get(d) else "-") for d, n, q, ms in rows
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
+    for r in [header, tuple("-" * w for w in widths), *table]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+    print("x baseline: speed ratio vs LEAD-3 (BBC) / YAKE (KPCrowd) in the same process")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

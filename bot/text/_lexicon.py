@@ -1,0 +1,98 @@
+"""Constant word tables shared by the summariser and the topic extractor.
+
+* ``zipf(word)``: generic English frequency (Zipf scale) from the table in ``_background``;
+  words not in the table are rare (proper names, jargon).  ``idf(word)`` turns it into an
+  IDF-like weight: a background "document frequency" built from generic English, not from
+  any evaluation set.
+* ``STOPWORDS``: function words plus news boilerplate ("said", "told").
+* ``stem``: a tiny plural/possessive stripper, enough to match "systems"/"system".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.text._background import DATA
+
+__all__ = ["STOPWORDS", "TOKEN_RE", "idf", "stem", "terms", "zipf"]
+
+
+def _load(data: str) -> dict[str, float]:
+    table: dict[str, float] = {}
+    for line in data.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        z = int(parts[0]) / 10.0
+        for word in parts[1:]:
+            table.setdefault(word, z)
+    return table
+
+
+_ZIPF: Final[dict[str, float]] = _load(DATA)
+# Zipf value assumed for a word outside the table (rarer than everything listed).
+UNKNOWN_ZIPF: Final = 2.0
+MAX_ZIPF: Final = 7.0
+
+STOPWORDS: Final = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst an and another any anyhow anyone anything anyway anywhere
+    are around as at back be became because become becomes becoming been before beforehand
+    behind being below beside besides between beyond both but by can cannot could did do does
+    doing done down due during each either else elsewhere enough even ever every everyone
+    everything everywhere except few for former formerly from further had has have having he
+    hence her here hereafter hereby herein hers herself him himself his how however i if in
+    indeed into is it its itself just last latter latterly least less ll made make many may me
+    meanwhile might mine more moreover most mostly much must my myself namely neither never
+    nevertheless next no nobody none noone nor not nothing now nowhere of off often on once one
+    only onto or other others otherwise our ours ourselves out over own per perhaps please put
+    quite rather re really s same say says said see seem seemed seeming seems several she should
+    since so some somehow someone something sometime sometimes somewhere still such t than that
+    the their theirs them themselves then thence there thereafter thereby therefore therein
+    thereupon these they this those though through throughout thru thus to together too toward
+    towards under until up upon us ve very via was we well were what whatever when whence
+    whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+    whither who whoever whole whom whose why will with within without would yet you your yours
+    yourself yourselves d m o y ain aren couldn didn doesn hadn hasn haven isn mightn mustn
+    needn shan shouldn wasn weren won wouldn don let lets get gets got told tell telling asked
+    like also according including include includes new mr mrs ms dr told year years
+    """.split()
+)
+
+TOKEN_RE: Final = re.compile(r"[^\W\d_](?:[\w'\u2019\-]*\w)?")
+
+
+def zipf(word: str) -> float:
+    """Generic English frequency of a lower-case word on the Zipf scale."""
+    return _ZIPF.get(word, UNKNOWN_ZIPF)
+
+
+def idf(word: str) -> float:
+    """IDF-like weight of a lower-case word from generic English frequency (>= 0.1)."""
+    return max(0.1, MAX_ZIPF - _ZIPF.get(word, UNKNOWN_ZIPF))
+
+
+def stem(word: str) -> str:
+    """Strip possessives and regular plurals from a lower-case word."""
+    if word.endswith(("'s", "\u2019s")):
+        word = word[:-2]
+    n = len(word)
+    if n > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if n > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if n > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content-word stems of ``text`` (lower-cased, stopwords and 1-letter words dropped)."""
+    out: list[str] = []
+    for tok in TOKEN_RE.findall(text.lower()):
+        if len(tok) < 2 or tok in STOPWORDS:
+            continue
+        out.append(stem(tok.replace("\u2019", "'")))
+    return out
