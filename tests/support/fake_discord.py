@@ -1337,7 +1337,7 @@ class FakeDiscord:
 
     async def wait_for(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> T:
         """Wait until ``predicate()`` is truthy (re-checked after every state change).
@@ -1575,7 +1575,10 @@ class FakeDiscord:
         found = self.find_command(parts[0], guild_id)
         if found is None and require_registered:
             raise LookupError(f"/{parts[0]} is not synced to the fake (call tree.sync first)")
-        scope, definition = found if found is not None else (None, {"name": parts[0]})
+        scope: int | None = None
+        definition: JSON = {"name": parts[0]}
+        if found is not None:
+            scope, definition = found
         options = dict(options or {})
         data: JSON = {
             "id": str(definition.get("id", self.snowflake())),
@@ -1921,7 +1924,7 @@ class FakeDiscord:
             raise DiscordHTTPError(403, {"message": "Missing Access", "code": 50001}) from None
 
     def _store_command(self, scope: int | None, definition: JSON, existing: JSON | None) -> JSON:
-        stored = json.loads(json.dumps(definition))
+        stored: JSON = json.loads(json.dumps(definition))
         stored.setdefault("type", COMMAND_CHAT_INPUT)
         stored.setdefault("description", "")
         stored.setdefault("options", [])
@@ -2381,7 +2384,7 @@ class FakeDiscord:
             await self._identify(session, data or {})
         elif op == OP_RESUME:
             return await self._resume(session, data or {})
-        elif op == OP_REQUEST_GUILD_MEMBERS:
+        elif op == OP_REQUEST_GUILD_MEMBERS and isinstance(data, dict):
             guild = self._guild(data["guild_id"])
             await session.dispatch(
                 "GUILD_MEMBERS_CHUNK",
