@@ -904,8 +904,14 @@ class RateLimiter:
         self._global_hits.append(now)
         return None
 
-    def hit(self, bucket: str, major: str, now: float) -> tuple[dict[str, str], float | None]:
-        """Count a request; returns the ``X-RateLimit-*`` headers and ``retry_after`` if limited."""
+    def hit(
+        self, bucket: str, major: str, now: float, *, count: bool = True
+    ) -> tuple[dict[str, str], float | None]:
+        """Count a request; returns the ``X-RateLimit-*`` headers and ``retry_after`` if limited.
+
+        ``count=False`` only reports the bucket (for injected failures, which Discord would
+        still answer with rate-limit headers).
+        """
         state = self._buckets.get((bucket, major))
         if state is None:
             limit, window = self.overrides.get(bucket, self.default_limit)
@@ -916,7 +922,7 @@ class RateLimiter:
         retry_after: float | None = None
         if state.count >= state.limit:
             retry_after = _ceil_ms(state.reset_at - now)
-        else:
+        elif count:
             state.count += 1
         reset_after = _ceil_ms(state.reset_at - now)
         headers = {
@@ -1824,9 +1830,10 @@ class FakeDiscord:
             rule.hits += 1
             if rule.delay:
                 await asyncio.sleep(rule.delay)
+            now = time.monotonic()
             if not rule.process and rule.status is not None:
-                return self._injected_failure(rule, None)
-        now = time.monotonic()
+                peek, _ = self.rate_limiter.hit(route.bucket, route.major(params), now, count=False)
+                return self._injected_failure(rule, peek)
         headers, retry = self.rate_limiter.hit(route.bucket, route.major(params), now)
         if retry is not None:
             body, rl_headers = rate_limit_response(retry, is_global=False, headers=headers)
