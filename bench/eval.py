@@ -172,8 +172,10 @@ def eval_kpcrowd(rows: list[Row]) -> list[tuple[str, str, str, float]]:
     try:
         import yake
 
-        extractor = yake.KeywordExtractor(lan="en", n=3, top=10)
-        methods.insert(0, ("YAKE (n=3)", lambda r: [k for k, _ in extractor.extract_keywords(r["body"])]))
+        extractor = yake.KeywordExtractor(lan="en", n=1, top=10)
+        methods.insert(
+            0, ("YAKE (n=1)", lambda r: [k for k, _ in extractor.extract_keywords(r["body"])])
+        )
     except ImportError:
         print("skip YAKE: package 'yake' not installed")
     results = []
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             base[data] = ms
     header = ("data", "method", "quality", "ms/article", "x baseline")
     table = [
-        (d, n, q, f"{ms:.3f}", f"{ms / base[d]:.2f}" if base.get(d) else "-") for d, n, q, ms in rows
+        (d, n, q, f"{ms:.3f}", f"{ms / base[d]:.2f}" if base.get(d) else "-")
+        for d, n, q, ms in rows
     ]
     widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
     for r in [header, tuple("-" * w for w in widths), *table]:

@@ -1,5 +1,18 @@
+"""Pure, offline text intelligence: sentences, summaries, digests, topics, trending."""
+
+from bot.text.digest import DigestInput, DigestSentence, digest
 from bot.text.sentences import split_sentences
 from bot.text.summary import summarize
-from bot.text.topics import extract_topics
+from bot.text.topics import canonical_key, extract_topics
+from bot.text.trending import rank_trending
 
-__all__ = ["extract_topics", "split_sentences", "summarize"]
+__all__ = [
+    "DigestInput",
+    "DigestSentence",
+    "canonical_key",
+    "digest",
+    "extract_topics",
+    "rank_trending",
+    "split_sentences",
+    "summarize",
+]

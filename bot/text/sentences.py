@@ -27,26 +27,155 @@ __all__ = ["split_sentences"]
 # Abbreviations after which a full stop practically never ends the sentence when followed by a
 # capitalised word or number (titles, "No. 10", "St. Louis", "vs. Chelsea").
 _TITLE_ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof gen lt col maj capt cpt sgt adm cmdr gov sen rep rev fr sr jr st mt ft
-    pres supt insp hon messrs mme mlle no nos vs v fig figs op vol pp approx dept est
-    inc ltd co corp bros cie univ assn ave blvd rd
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "cpt",
+        "sgt",
+        "adm",
+        "cmdr",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "fr",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "ft",
+        "pres",
+        "supt",
+        "insp",
+        "hon",
+        "messrs",
+        "mme",
+        "mlle",
+        "no",
+        "nos",
+        "vs",
+        "v",
+        "fig",
+        "figs",
+        "op",
+        "vol",
+        "pp",
+        "approx",
+        "dept",
+        "est",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "bros",
+        "cie",
+        "univ",
+        "assn",
+        "ave",
+        "blvd",
+        "rd",
+    ]
 )
 # Abbreviations that may also end a sentence ("... in the U.S. The ..."): break only when the
 # next word is a typical sentence opener.
 _AMBIGUOUS_ABBREVIATIONS = frozenset(
-    """
-    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-    etc al e.g i.e a.m p.m
-    """.split()
+    [
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "etc",
+        "al",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
 _SENTENCE_OPENERS = frozenset(
-    """
-    the a an he she it they we i you this that these those there his her its their our my
-    but and so yet or however meanwhile in on at for with after before when while if as
-    what who why how where which mr mrs ms dr one some many most officials police
-    """.split()
+    [
+        "the",
+        "a",
+        "an",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "you",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "his",
+        "her",
+        "its",
+        "their",
+        "our",
+        "my",
+        "but",
+        "and",
+        "so",
+        "yet",
+        "or",
+        "however",
+        "meanwhile",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "after",
+        "before",
+        "when",
+        "while",
+        "if",
+        "as",
+        "what",
+        "who",
+        "why",
+        "how",
+        "where",
+        "which",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "one",
+        "some",
+        "many",
+        "most",
+        "officials",
+        "police",
+    ]
 )
 
 # Candidate boundary: terminal punctuation run + optional closers, whitespace, and a lookahead for
@@ -114,7 +243,7 @@ def _is_boundary(block: str, end: int) -> bool:
     if len(word) == 1 and word.isupper():
         # An initial ("John F. Kennedy"); a lone capital ending a sentence is rare.
         return False
-    if bare in _TITLE_ABBREVIATIONS and word[0] != word[0].lower() or bare in {"vs", "v", "no"}:
+    if (bare in _TITLE_ABBREVIATIONS and word[0] != word[0].lower()) or bare in {"vs", "v", "no"}:
         return False
     if bare in _TITLE_ABBREVIATIONS:
         return opener

@@ -93,10 +93,7 @@ def rank_sentences(
     units: list[Vector] = []
     total: Vector = {}
     for t in toks:
-        v = {
-            w: c * (math.log((1 + n) / (1 + df[w])) + 1.0)
-            for w, c in Counter(t).items()
-        }
+        v = {w: c * (math.log((1 + n) / (1 + df[w])) + 1.0) for w, c in Counter(t).items()}
         nv = norm(v)
         u = {w: x / nv for w, x in v.items()} if nv else {}
         units.append(u)
