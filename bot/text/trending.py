@@ -56,10 +56,11 @@ def rank_trending(
         if a < MIN_SUPPORT:
             continue
         b = min(max(0, previous.get(topic, 0)), n2)
-        # Add-half smoothing so that an empty previous window is not infinitely surprising.
+        # Add-half smoothing so that a topic absent before is not infinitely surprising; with
+        # no previous window at all every topic is new and ranks by its current count.
         rate_now = (a + 0.5) / (n1 + 1.0)
         rate_before = (b + 0.5) / (n2 + 1.0)
-        if rate_now <= rate_before:
+        if n2 > 0 and rate_now <= rate_before:
             continue
         score = g_statistic(a, b, n1, n2) if n2 > 0 else float(a)
         scored.append((topic, score, a))

@@ -1,0 +1,36 @@
+# Every target creates .venv and installs what it needs when missing, so a fresh
+# machine needs nothing but Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/newsbot run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix bot tests bench
+	$(BIN)/ruff format bot tests bench
+
+eval: $(STAMP)
+	$(BIN)/pip install --quiet rouge-score yake
+	$(BIN)/python -m bench.eval $(EVAL_ARGS)
+
+clean:
+	rm -rf $(VENV) data/*.db* .pytest_cache .mypy_cache .ruff_cache
