@@ -1,0 +1,1 @@
+"""newsbot: a news bot for Discord, Slack and the console."""

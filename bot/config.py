@@ -1,0 +1,331 @@
+"""The admin config (one TOML file) and the secrets (environment only).
+
+Every problem in the file is collected and reported at once, each with its key
+path, so an admin fixes them in one pass. Unknown keys are errors: a typo must
+not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+DEFAULT_CONFIG_PATH = Path("config/newsbot.toml")
+CONFIG_ENV_VAR = "NEWSBOT_CONFIG"
+
+CHANNEL_PATTERN = re.compile(r"^(console|discord|slack):[A-Za-z0-9_.-]{1,100}$")
+SUBSCRIPTION_MODES = ("instant", "digest")
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or invalid; `problems` lists each one."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{path}: {len(problems)} problem(s) in the config:\n{lines}")
+
+
+class SettingsError(Exception):
+    """An environment variable (or `.env` entry) has an unusable value."""
+
+
+@dataclass(frozen=True)
+class SubscriptionConfig:
+    """A subscription declared by the admin in the config file."""
+
+    channel: str
+    mode: str = "instant"
+    schedule: str = ""
+    topics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    backfill: int = 0
+    on_this_day: bool = False
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    """Everything the admin sets in `config/newsbot.toml`. Relative paths are
+    resolved against the directory the bot runs in."""
+
+    path: Path
+    timezone: str = "UTC"
+    database_path: Path = Path("data/newsbot.db")
+    seeds_folder: Path = Path("seeds")
+    seeds_poll_interval_seconds: int = 300
+    seeds_max_file_bytes: int = 1_048_576
+    summary_sentences: int = 3
+    console_channels: tuple[str, ...] = ("news",)
+    delivery_time: str = "09:00"
+    delivery_posts_per_minute: int = 5
+    delivery_catch_up_limit: int = 5
+    subscriptions: tuple[SubscriptionConfig, ...] = field(default_factory=tuple)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Secrets and deployment switches, read from the environment (and `.env`)."""
+
+    discord_token: str | None = None
+    discord_guild_id: int | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        guild = env.get("DISCORD_GUILD_ID", "").strip()
+        if guild and not guild.isdigit():
+            raise SettingsError(f"DISCORD_GUILD_ID must be a numeric guild id, got {guild!r}")
+        return cls(
+            discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
+            discord_guild_id=int(guild) if guild else None,
+        )
+
+
+def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:
+    """`--config` wins over `NEWSBOT_CONFIG`, which wins over the default path."""
+    env = os.environ if env is None else env
+    if cli_value:
+        return Path(cli_value)
+    if env.get(CONFIG_ENV_VAR):
+        return Path(env[CONFIG_ENV_VAR])
+    return DEFAULT_CONFIG_PATH
+
+
+# The schema: section -> key -> (type, validator). Validators return an error
+# message or None. Kept as data so unknown-key detection and docs stay in step.
+_Validator = Any
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _timezone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown timezone {value!r} (use an IANA name such as 'Europe/Brussels')"
+    return None
+
+
+def _clock_time(value: str) -> str | None:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        return f"must be a local time HH:MM, got {value!r}"
+    return None
+
+
+def _range(low: int, high: int) -> _Validator:
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else f"must be between {low} and {high}"
+
+    return check
+
+
+def _channel_name(value: str) -> str | None:
+    if not re.fullmatch(r"[a-z0-9_-]{1,32}", value):
+        return f"console channel {value!r} must be 1-32 lowercase letters, digits, - or _"
+    return None
+
+
+_TOP_LEVEL: dict[str, tuple[type, _Validator]] = {"timezone": (str, _timezone)}
+_SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
+    "database": {"path": (str, None)},
+    "seeds": {
+        "folder": (str, None),
+        "poll_interval_seconds": (int, _positive),
+        "max_file_bytes": (int, _positive),
+    },
+    "summary": {"sentences": (int, _range(1, 10))},
+    "console": {"channels": (list, None)},
+    "delivery": {
+        "time": (str, _clock_time),
+        "posts_per_minute": (int, _range(1, 60)),
+        "catch_up_limit": (int, _range(1, 100)),
+    },
+}
+_SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
+    "channel": (str, None),
+    "mode": (str, None),
+    "schedule": (str, None),
+    "topics": (list, None),
+    "keywords": (list, None),
+    "exclude": (list, None),
+    "backfill": (int, _range(0, 100)),
+    "on_this_day": (bool, None),
+}
+
+
+def _cron_problem(expression: str) -> str | None:
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as exc:
+        return f"invalid cron line {expression!r} ({exc}); use five fields like '0 8 * * *'"
+    return None
+
+
+def _unknown(key: str, known: list[str], where: str) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{where}{key}: unknown key{hint}"
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", list: "a list", bool: "true or false"}[kind]
+
+
+def _check_value(
+    path: str, value: Any, kind: type, validator: _Validator, problems: list[str]
+) -> bool:
+    # bool is a subclass of int in Python; a TOML `true` is not a number.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        problems.append(f"{path}: must be {_type_name(kind)}, got {value!r}")
+        return False
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        problems.append(f"{path}: must be a list of strings")
+        return False
+    if validator is not None and (message := validator(value)):
+        problems.append(f"{path}: {message}")
+        return False
+    return True
+
+
+def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionConfig | None:
+    where = f"subscriptions[{index}]."
+    if not isinstance(raw, dict):
+        problems.append(f"subscriptions[{index}]: must be a table ([[subscriptions]])")
+        return None
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _SUBSCRIPTION_KEYS:
+            problems.append(_unknown(key, list(_SUBSCRIPTION_KEYS), where))
+            continue
+        kind, validator = _SUBSCRIPTION_KEYS[key]
+        if _check_value(where + key, value, kind, validator, problems):
+            values[key] = tuple(value) if kind is list else value
+    before = len(problems)
+    channel = values.get("channel")
+    if "channel" not in raw:
+        problems.append(f"{where}channel: required (for example 'console:news')")
+    elif channel is not None and not CHANNEL_PATTERN.match(channel):
+        problems.append(
+            f"{where}channel: {channel!r} must be 'console:<name>', 'discord:<channel id>' "
+            "or 'slack:<channel id>'"
+        )
+    mode = values.get("mode", "instant")
+    if mode not in SUBSCRIPTION_MODES:
+        problems.append(
+            f"{where}mode: must be one of {', '.join(SUBSCRIPTION_MODES)}, got {mode!r}"
+        )
+    schedule = values.get("schedule", "")
+    if mode == "digest" and not schedule:
+        problems.append(f"{where}schedule: required for digest mode (a cron line like '0 8 * * *')")
+    if schedule and (message := _cron_problem(schedule)):
+        problems.append(f"{where}schedule: {message}")
+    if mode == "instant" and schedule:
+        problems.append(f"{where}schedule: only digest subscriptions take a schedule")
+    if len(problems) > before or channel is None:
+        return None
+    return SubscriptionConfig(**values)
+
+
+def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
+    """Validate a parsed TOML document; raise ConfigError listing every problem."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    known = [*_TOP_LEVEL, *_SECTIONS, "subscriptions"]
+    for key, value in raw.items():
+        if key in _TOP_LEVEL:
+            kind, validator = _TOP_LEVEL[key]
+            if _check_value(key, value, kind, validator, problems):
+                values[key] = value
+        elif key in _SECTIONS:
+            if not isinstance(value, dict):
+                problems.append(f"{key}: must be a table ([{key}])")
+                continue
+            schema = _SECTIONS[key]
+            for sub_key, sub_value in value.items():
+                if sub_key not in schema:
+                    problems.append(_unknown(sub_key, list(schema), f"{key}."))
+                    continue
+                kind, validator = schema[sub_key]
+                path_name = f"{key}.{sub_key}"
+                if _check_value(path_name, sub_value, kind, validator, problems):
+                    values[f"{key}_{sub_key}"] = sub_value
+        elif key != "subscriptions":
+            problems.append(_unknown(key, known, ""))
+
+    channels = values.get("console_channels", ["news"])
+    for channel in channels:
+        if message := _channel_name(channel):
+            problems.append(f"console.channels: {message}")
+
+    subscriptions: list[SubscriptionConfig] = []
+    raw_subscriptions = raw.get("subscriptions", [])
+    if not isinstance(raw_subscriptions, list):
+        problems.append("subscriptions: must be an array of tables ([[subscriptions]])")
+        raw_subscriptions = []
+    for index, item in enumerate(raw_subscriptions):
+        subscription = _validate_subscription(index, item, problems)
+        if subscription is None:
+            continue
+        if subscription.channel.startswith("console:"):
+            name = subscription.channel.split(":", 1)[1]
+            if name not in channels:
+                problems.append(
+                    f"subscriptions[{index}].channel: console channel {name!r} is not "
+                    f"listed in console.channels ({', '.join(channels)})"
+                )
+                continue
+        subscriptions.append(subscription)
+
+    if problems:
+        raise ConfigError(path, problems)
+    return AdminConfig(
+        path=path,
+        timezone=values.get("timezone", "UTC"),
+        database_path=Path(values.get("database_path", "data/newsbot.db")),
+        seeds_folder=Path(values.get("seeds_folder", "seeds")),
+        seeds_poll_interval_seconds=values.get("seeds_poll_interval_seconds", 300),
+        seeds_max_file_bytes=values.get("seeds_max_file_bytes", 1_048_576),
+        summary_sentences=values.get("summary_sentences", 3),
+        console_channels=tuple(channels),
+        delivery_time=values.get("delivery_time", "09:00"),
+        delivery_posts_per_minute=values.get("delivery_posts_per_minute", 5),
+        delivery_catch_up_limit=values.get("delivery_catch_up_limit", 5),
+        subscriptions=tuple(subscriptions),
+    )
+
+
+def load_config(path: Path) -> AdminConfig:
+    """Read and validate the admin config at `path`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            path, [f"config file not found (copy {DEFAULT_CONFIG_PATH} or pass --config)"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read the config file: {exc.strerror}"]) from exc
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text (byte {exc.start})"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"malformed TOML: {exc}"]) from exc
+    return parse_config(path, raw)

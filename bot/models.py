@@ -1,0 +1,56 @@
+"""Frozen value types shared by the core and the adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed news article, before or after it is stored.
+
+    `id` is 0 until the store assigns one. `source` names where it came from
+    (a file path, or `path:line` for JSON Lines) and is the identity used to
+    recognise an edited file as the same article.
+    """
+
+    title: str
+    date: dt.date
+    body: str
+    source: str
+    content_hash: str
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class ReplyItem:
+    """One entry of a reply: an article hit, a topic, a digest sentence.
+
+    `text` may mark matched words with `**`; renderers translate or strip it.
+    """
+
+    title: str
+    text: str = ""
+    article_id: int | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command answers, independent of any platform.
+
+    Adapters render it: the console prints it, Discord turns it into embeds.
+    `page`/`pages` describe where a paged reply (an article's text, a long
+    result list) stands; `error` replies are shown only to the member who asked.
+    """
+
+    title: str
+    text: str = ""
+    items: tuple[ReplyItem, ...] = ()
+    footer: str = ""
+    error: bool = False
+    page: int = 1
+    pages: int = 1
+    # The command that produces another page of this reply: ("article", {"article_id": 3}).
+    paging: tuple[str, tuple[tuple[str, object], ...]] | None = None
