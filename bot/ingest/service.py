@@ -1,0 +1,184 @@
+"""Ingest seed files and JSON Lines into the store, idempotently.
+
+Inputs are read in batches: parse, ask the store which are unchanged, derive
+summaries and topics only for new or edited articles (on every core when the
+batch is big), then write the batch in one transaction. A bad file is reported
+and skipped; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.ingest.seed import (
+    IngestError,
+    RejectedInput,
+    parse_jsonl_file,
+    parse_seed_file,
+)
+from bot.models import Article
+from bot.store import IngestResult, Outcome, PreparedArticle, Store
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 256
+# Below this many articles to derive, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+SEED_SUFFIXES = {".txt", ".md", ""}
+
+Prepare = Callable[[Article], PreparedArticle]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, for the CLI, `/news status` and the logs."""
+
+    added: list[IngestResult] = field(default_factory=list)
+    updated: list[IngestResult] = field(default_factory=list)
+    unchanged: list[IngestResult] = field(default_factory=list)
+    duplicate: list[IngestResult] = field(default_factory=list)
+    rejected: list[IngestError] = field(default_factory=list)
+
+    def record(self, result: IngestResult) -> None:
+        getattr(self, result.outcome.value).append(result)
+
+    @property
+    def readable(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged) + len(self.duplicate)
+
+    def summary_line(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.duplicate)} duplicate, "
+            f"{len(self.rejected)} rejected"
+        )
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
+    """Expand folders into their seed and .jsonl files, sorted; name missing paths."""
+    found: list[Path] = []
+    missing: list[IngestError] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                child
+                for child in sorted(path.rglob("*"))
+                if child.is_file()
+                and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                and (child.suffix.lower() in SEED_SUFFIXES or child.suffix.lower() == ".jsonl")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(IngestError(str(path), "no such file or folder"))
+    return found, missing
+
+
+def count_inputs(files: Sequence[Path]) -> int:
+    """Number of articles the files hold, roughly (one per seed file, one per JSON line)."""
+    total = 0
+    for path in files:
+        if path.suffix.lower() == ".jsonl":
+            try:
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+def _parse_all(
+    files: Sequence[Path], max_bytes: int, default_date: dt.date
+) -> Iterator[Article | IngestError]:
+    for path in files:
+        try:
+            if path.suffix.lower() == ".jsonl":
+                for item in parse_jsonl_file(path, default_date, max_bytes):
+                    yield item.error if isinstance(item, RejectedInput) else item
+            else:
+                yield parse_seed_file(path, max_bytes)
+        except IngestError as error:
+            yield error
+
+
+def _batches(items: Iterator[Article | IngestError]) -> Iterator[list[Article | IngestError]]:
+    batch: list[Article | IngestError] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prepare_chunk(prepare: Prepare, articles: list[Article]) -> list[PreparedArticle]:
+    return [prepare(article) for article in articles]
+
+
+async def _prepare(
+    prepare: Prepare, articles: list[Article], executor: Executor | None
+) -> list[PreparedArticle]:
+    """Derive summaries and topics off the event loop, on every core for big batches."""
+    if executor is None or len(articles) < PARALLEL_THRESHOLD:
+        return await asyncio.to_thread(_prepare_chunk, prepare, articles)
+    loop = asyncio.get_running_loop()
+    step = max(1, len(articles) // ((os.cpu_count() or 1) * 2))
+    chunks = [articles[start : start + step] for start in range(0, len(articles), step)]
+    done = await asyncio.gather(
+        *(loop.run_in_executor(executor, _prepare_chunk, prepare, chunk) for chunk in chunks)
+    )
+    return [item for chunk in done for item in chunk]
+
+
+async def ingest_paths(
+    store: Store,
+    paths: Sequence[Path],
+    prepare: Prepare,
+    *,
+    max_bytes: int,
+    default_date: dt.date,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every article under `paths`; see the module docstring."""
+    report = IngestReport()
+    files, missing = discover(paths)
+    report.rejected.extend(missing)
+    total = count_inputs(files) if progress else 0
+    done = 0
+    executor: Executor | None = None
+    try:
+        for batch in _batches(_parse_all(files, max_bytes, default_date)):
+            articles = [item for item in batch if isinstance(item, Article)]
+            report.rejected.extend(item for item in batch if isinstance(item, IngestError))
+            known = await store.known_articles([article.source for article in articles])
+            changed: list[Article] = []
+            for article in articles:
+                stored = known.get(article.source)
+                if stored is not None and stored[1] == article.content_hash:
+                    report.record(IngestResult(article.source, Outcome.UNCHANGED, stored[0]))
+                else:
+                    changed.append(article)
+            if len(changed) >= PARALLEL_THRESHOLD and executor is None:
+                executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+            for result in await store.save_articles(await _prepare(prepare, changed, executor)):
+                report.record(result)
+            done += len(batch)
+            if progress:
+                progress(done, max(total, done))
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    for error in report.rejected:
+        log.warning("rejected %s", error)
+    return report

@@ -1,0 +1,377 @@
+"""The SQLite store: one file, WAL, numbered migrations, a single writer.
+
+Writes go through one connection guarded by a lock (SQLite allows one writer
+at a time anyway; queuing them here avoids SQLITE_BUSY between our own tasks).
+Reads use a second connection, which WAL lets run beside a write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.models import Article
+from bot.store.fts import to_fts_query
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """The database could not be opened or migrated; the message names the file."""
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class TopicLabel:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article with what the text pipeline derived from it, ready to store."""
+
+    article: Article
+    summary: tuple[str, ...] = ()
+    topics: tuple[TopicLabel, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source: str
+    outcome: Outcome
+    article_id: int
+    duplicate_of: str = ""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    title: str
+    date: dt.date
+    body: str
+    source: str
+    summary: tuple[str, ...]
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    title: str
+    date: dt.date
+    snippet: str
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    articles: int
+    topics: int
+    newest_date: dt.date | None
+    last_ingest: dt.datetime | None
+    schema_version: int
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("bot.store").joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _row_article(row: sqlite3.Row) -> StoredArticle:
+    return StoredArticle(
+        id=row["id"],
+        title=row["title"],
+        date=dt.date.fromisoformat(row["date"]),
+        body=row["body"],
+        source=row["source"],
+        summary=tuple(json.loads(row["summary"])),
+        ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
+    )
+
+
+class Store:
+    """Async access to the newsbot database. Open with `async with Store.open(path)`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: Path) -> AsyncIterator[Store]:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+        try:
+            await _migrate(writer, path)
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        store = cls(path, writer, reader)
+        try:
+            yield store
+        finally:
+            await reader.close()
+            await writer.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction on the single writer connection."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        return self._reader
+
+    async def schema_version(self) -> int:
+        async with self._reader.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- ingest ---------------------------------------------------------------
+
+    async def known_articles(self, sources: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """source -> (article id, content hash) for the sources already stored."""
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(sources), 500):
+            chunk = sources[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._reader.execute(
+                f"SELECT source, id, content_hash FROM articles WHERE source IN ({marks})", chunk
+            ) as cursor:
+                found.update({row[0]: (row[1], row[2]) async for row in cursor})
+        return found
+
+    async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
+        """Insert new articles, update edited ones, skip unchanged ones; one transaction."""
+        results: list[IngestResult] = []
+        now = _utc_now().isoformat()
+        async with self.write() as db:
+            for item in items:
+                results.append(await self._save_one(db, item, now))
+        return results
+
+    async def _save_one(
+        self, db: aiosqlite.Connection, item: PreparedArticle, now: str
+    ) -> IngestResult:
+        article = item.article
+        async with db.execute(
+            "SELECT id, source, content_hash FROM articles WHERE source = ? OR content_hash = ?",
+            (article.source, article.content_hash),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        same_source = next((row for row in rows if row["source"] == article.source), None)
+        same_content = next(
+            (row for row in rows if row["content_hash"] == article.content_hash), None
+        )
+        if same_source is not None and same_source["content_hash"] == article.content_hash:
+            return IngestResult(article.source, Outcome.UNCHANGED, same_source["id"])
+        if same_content is not None:
+            return IngestResult(
+                article.source, Outcome.DUPLICATE, same_content["id"], same_content["source"]
+            )
+        summary = json.dumps(list(item.summary), ensure_ascii=False)
+        if same_source is not None:
+            article_id = int(same_source["id"])
+            await db.execute(
+                "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?,"
+                " summary = ?, updated_at = ? WHERE id = ?",
+                (
+                    article.title,
+                    article.date.isoformat(),
+                    article.body,
+                    article.content_hash,
+                    summary,
+                    now,
+                    article_id,
+                ),
+            )
+            outcome = Outcome.UPDATED
+        else:
+            cursor = await db.execute(
+                "INSERT INTO articles (source, title, date, body, content_hash, summary,"
+                " ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.source,
+                    article.title,
+                    article.date.isoformat(),
+                    article.body,
+                    article.content_hash,
+                    summary,
+                    now,
+                    now,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            article_id = cursor.lastrowid
+            outcome = Outcome.ADDED
+        await self._replace_topics(db, article_id, item.topics)
+        return IngestResult(article.source, outcome, article_id)
+
+    async def _replace_topics(
+        self, db: aiosqlite.Connection, article_id: int, topics: Sequence[TopicLabel]
+    ) -> None:
+        await db.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
+        for rank, topic in enumerate(topics, start=1):
+            # The first label seen for a key names the topic; later variants merge into it.
+            await db.execute(
+                "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (topic.key, topic.label),
+            )
+            await db.execute(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
+                " SELECT ?, id, ? FROM topics WHERE key = ?",
+                (article_id, rank, topic.key),
+            )
+
+    # -- reads ----------------------------------------------------------------
+
+    async def latest(self, limit: int, offset: int = 0) -> list[StoredArticle]:
+        async with self._reader.execute(
+            "SELECT * FROM articles ORDER BY date DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ) as cursor:
+            return [_row_article(row) async for row in cursor]
+
+    async def get_article(self, article_id: int) -> StoredArticle | None:
+        async with self._reader.execute(
+            "SELECT * FROM articles WHERE id = ?", (article_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row_article(row) if row else None
+
+    async def count_articles(self) -> int:
+        async with self._reader.execute("SELECT count(*) FROM articles") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def search(
+        self, user_query: str, limit: int, offset: int = 0
+    ) -> tuple[list[SearchHit], int]:
+        """Ranked hits (bm25, title weighted above body) and the total number of matches.
+
+        Any user text is safe: it is turned into quoted FTS5 terms first.
+        """
+        fts_query = to_fts_query(user_query)
+        if fts_query is None:
+            return [], 0
+        async with self._reader.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        total = int(row[0]) if row else 0
+        if total == 0:
+            return [], 0
+        async with self._reader.execute(
+            "SELECT a.id, a.title, a.date,"
+            " snippet(articles_fts, 1, '**', '**', '…', 24) AS snippet"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " WHERE articles_fts MATCH ?"
+            " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC LIMIT ? OFFSET ?",
+            (fts_query, limit, offset),
+        ) as cursor:
+            hits = [
+                SearchHit(
+                    id=row["id"],
+                    title=row["title"],
+                    date=dt.date.fromisoformat(row["date"]),
+                    snippet=row["snippet"],
+                )
+                async for row in cursor
+            ]
+        return hits, total
+
+    async def stats(self) -> StoreStats:
+        async with self._reader.execute(
+            "SELECT count(*), max(date), max(ingested_at),"
+            " (SELECT count(*) FROM topics) FROM articles"
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return StoreStats(
+            articles=int(row[0]),
+            topics=int(row[3]),
+            newest_date=dt.date.fromisoformat(row[1]) if row[1] else None,
+            last_ingest=dt.datetime.fromisoformat(row[2]) if row[2] else None,
+            schema_version=await self.schema_version(),
+        )
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a migration and
+    # its user_version bump share one explicit transaction.
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        db.row_factory = sqlite3.Row
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
+    """Apply each pending numbered migration in its own transaction."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    migrations = _migrations()
+    latest = migrations[-1][0] if migrations else 0
+    if current > latest:
+        raise StoreError(
+            f"{path}: database schema version {current} is newer than this newsbot "
+            f"understands ({latest}); upgrade newsbot"
+        )
+    for number, name, sql in migrations:
+        if number <= current:
+            continue
+        try:
+            await db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise StoreError(f"{path}: migration {name} failed: {exc}") from exc
+        log.info("applied migration %s to %s", name, path)

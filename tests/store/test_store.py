@@ -1,0 +1,118 @@
+"""The store on a real SQLite file: migrations, idempotent ingest, edits, FTS."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.ingest.seed import make_article
+from bot.store import Outcome, PreparedArticle, Store, StoreError, TopicLabel
+from bot.store.sqlite import _migrations
+
+
+def article(source: str = "a.txt", title: str = "Title", body: str = "Body text.", day: int = 1):
+    return PreparedArticle(make_article(source, title, dt.date(2024, 1, day), body))
+
+
+async def test_migrations_from_empty_reach_the_latest_version(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "news.db"
+    async with Store.open(path) as store:
+        assert await store.schema_version() == _migrations()[-1][0]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"articles", "articles_fts", "topics", "article_topics"} <= tables
+
+
+async def test_reopening_keeps_data_and_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    async with Store.open(path) as store:
+        await store.save_articles([article()])
+    async with Store.open(path) as store:
+        assert await store.count_articles() == 1
+
+
+async def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 999")
+    with pytest.raises(StoreError, match=r"news.db: database schema version 999 is newer"):
+        async with Store.open(path):
+            pass
+
+
+async def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match=r"news.db: cannot open the database"):
+        async with Store.open(path):
+            pass
+    assert path.read_bytes() == b"this is not sqlite" * 100
+
+
+async def test_reingesting_unchanged_article_changes_nothing(store: Store) -> None:
+    [first] = await store.save_articles([article()])
+    [again] = await store.save_articles([article()])
+    assert (first.outcome, again.outcome) == (Outcome.ADDED, Outcome.UNCHANGED)
+    assert again.article_id == first.article_id
+    assert await store.count_articles() == 1
+
+
+async def test_edited_file_updates_its_article_and_search_follows(store: Store) -> None:
+    [first] = await store.save_articles([article(body="The harbour flooded.")])
+    assert (await store.search("harbour", 5))[1] == 1
+    [edit] = await store.save_articles([article(body="The airport closed.")])
+    assert edit.outcome == Outcome.UPDATED
+    assert edit.article_id == first.article_id
+    assert await store.count_articles() == 1
+    assert (await store.search("harbour", 5))[1] == 0
+    hits, total = await store.search("airport", 5)
+    assert total == 1
+    assert hits[0].id == first.article_id
+    stored = await store.get_article(first.article_id)
+    assert stored is not None and stored.body == "The airport closed."
+
+
+async def test_same_content_under_another_name_is_a_duplicate(store: Store) -> None:
+    [first] = await store.save_articles([article("a.txt")])
+    [copy] = await store.save_articles([article("copy-of-a.txt")])
+    assert copy.outcome == Outcome.DUPLICATE
+    assert (copy.article_id, copy.duplicate_of) == (first.article_id, "a.txt")
+    assert await store.count_articles() == 1
+
+
+async def test_search_ranks_title_matches_first_and_marks_the_match(store: Store) -> None:
+    await store.save_articles(
+        [
+            article("body.txt", "Markets today", "Shares rose. Elections loom in spring."),
+            article("title.txt", "Elections called", "The vote is set for May."),
+        ]
+    )
+    hits, total = await store.search("elections", 5)
+    assert total == 2
+    assert [hit.title for hit in hits] == ["Elections called", "Markets today"]
+    assert "**Elections**" in hits[1].snippet
+
+
+async def test_topics_are_stored_and_replaced_on_edit(store: Store) -> None:
+    item = article()
+    topics = (TopicLabel("nato", "NATO"), TopicLabel("mark rutte", "Mark Rutte"))
+    [saved] = await store.save_articles([dataclasses.replace(item, topics=topics)])
+    edited = dataclasses.replace(article(body="Changed."), topics=(TopicLabel("nato", "NATO"),))
+    await store.save_articles([edited])
+    async with store.reader.execute(
+        "SELECT t.label, at.rank FROM article_topics at JOIN topics t ON t.id = at.topic_id"
+        " WHERE at.article_id = ?",
+        (saved.article_id,),
+    ) as cursor:
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    assert rows == [("NATO", 1)]
+
+
+async def test_latest_orders_by_date_newest_first(store: Store) -> None:
+    await store.save_articles([article(f"{d}.txt", f"Day {d}", f"Body {d}.", d) for d in (3, 1, 2)])
+    assert [a.title for a in await store.latest(2)] == ["Day 3", "Day 2"]
