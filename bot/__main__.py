@@ -1,0 +1,186 @@
+"""The `newsbot` command line: run, ingest, check, ask.
+
+Secrets are loaded from `.env` here and only here; everything else receives
+its configuration as arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import functools
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.adapters.console.chat import answer, run_chat
+from bot.commands import Commands
+from bot.config import (
+    AdminConfig,
+    ConfigError,
+    Settings,
+    SettingsError,
+    load_config,
+    resolve_config_path,
+)
+from bot.ingest.derive import prepare_article
+from bot.ingest.seed import IngestError, parse_date
+from bot.ingest.service import IngestReport, ingest_paths
+from bot.store import Store, StoreError
+
+log = logging.getLogger("newsbot")
+
+PROGRESS_MIN_ITEMS = 100
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} articles")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+async def ingest_configured(
+    store: Store,
+    config: AdminConfig,
+    paths: Sequence[Path] | None = None,
+    default_date: dt.date | None = None,
+    show_progress: bool = False,
+) -> IngestReport:
+    """Ingest `paths` (default: the seeds folder) with the configured limits."""
+    today = dt.datetime.now(config.tz).date()
+    return await ingest_paths(
+        store,
+        list(paths) if paths else [config.seeds_folder],
+        functools.partial(prepare_article, summary_sentences=config.summary_sentences),
+        max_bytes=config.seeds_max_file_bytes,
+        default_date=default_date or today,
+        progress=_progress_bar if show_progress else None,
+    )
+
+
+async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
+    default_date = parse_date(args.date, "--date", None) if args.date else None
+    async with Store.open(config.database_path) as store:
+        report = await ingest_configured(
+            store,
+            config,
+            [Path(p) for p in args.paths],
+            default_date,
+            show_progress=sys.stderr.isatty(),
+        )
+    for error in report.rejected:
+        print(f"rejected: {error}")
+    for result in report.duplicate:
+        print(f"duplicate: {result.source} has the same content as {result.duplicate_of}")
+    print(report.summary_line())
+    # Non-zero only when nothing at all could be read: a bad file among good ones
+    # is reported above, not treated as a failed run.
+    return 0 if report.readable else 1
+
+
+async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
+    async with Store.open(config.database_path) as store:
+        stats = await store.stats()
+    print(f"config: {config.path} is valid")
+    print(f"timezone: {config.timezone}")
+    print(f"database: {config.database_path} (schema version {stats.schema_version})")
+    print(f"articles: {stats.articles}, topics: {stats.topics}")
+    if stats.newest_date:
+        print(f"newest article: {stats.newest_date.isoformat()}")
+    if stats.last_ingest:
+        print(f"last ingest: {stats.last_ingest.isoformat()}")
+    print(f"seeds folder: {config.seeds_folder}")
+    print(f"console channels: {', '.join('#' + c for c in config.console_channels)}")
+    print(f"subscriptions in the config: {len(config.subscriptions)}")
+    return 0
+
+
+async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
+    async with Store.open(config.database_path) as store:
+        await ingest_configured(store, config)
+        print(await answer(Commands(store), " ".join(args.line)))
+    return 0
+
+
+async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    async with Store.open(config.database_path) as store:
+        report = await ingest_configured(store, config)
+        log.info("seeds: %s", report.summary_line())
+        commands = Commands(store)
+        if settings.discord_token:
+            from bot.adapters.discord.app import run_discord
+
+            await run_discord(commands, settings)
+        else:
+            await run_chat(commands)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # The shared options are accepted before or after the subcommand. SUPPRESS
+    # keeps a subcommand's parser from resetting a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="admin config file (default: $NEWSBOT_CONFIG or config/newsbot.toml)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more detail"
+    )
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="A news bot for Discord, Slack and the console.",
+        parents=[common],
+    )
+    parser.set_defaults(config=None, verbose=False)
+    sub = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run", parents=[common], help="run the bot (the console chat when no token is set)"
+    )
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="add or update articles from seed files and JSON Lines"
+    )
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the seeds folder)"
+    )
+    ingest.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="date for JSON Lines records without one"
+    )
+    sub.add_parser("check", parents=[common], help="validate the config and the database")
+    ask = sub.add_parser("ask", parents=[common], help='answer one command, e.g. "/news latest"')
+    ask.add_argument("line", nargs="+", help="the command line, e.g. /news search NATO")
+    return parser
+
+
+HANDLERS = {"run": cmd_run, "ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_dotenv()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(resolve_config_path(args.config))
+        return asyncio.run(HANDLERS[args.subcommand](config, args))
+    except (ConfigError, SettingsError, StoreError, IngestError) as problem:
+        print(f"newsbot: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

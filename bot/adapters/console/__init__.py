@@ -1,0 +1,1 @@
+"""The console adapter: the terminal chat and console channels."""

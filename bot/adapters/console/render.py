@@ -1,0 +1,48 @@
+"""Plain-text rendering of replies for a terminal."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from bot.models import Reply, ReplyItem
+
+WIDTH = 88
+MARK = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _marked(text: str) -> str:
+    # A terminal has no bold we can rely on everywhere; brackets show a match plainly.
+    return MARK.sub(r"[\1]", text)
+
+
+def _wrap(text: str, indent: str) -> str:
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    return "\n\n".join(
+        textwrap.fill(p, WIDTH, initial_indent=indent, subsequent_indent=indent) for p in paragraphs
+    )
+
+
+def _item(item: ReplyItem) -> str:
+    head = []
+    if item.article_id is not None:
+        head.append(f"#{item.article_id}")
+    if item.date is not None:
+        head.append(item.date.isoformat())
+    head.append(item.title)
+    lines = ["  " + "  ".join(head)]
+    if item.text:
+        lines.append(_wrap(_marked(item.text), "      "))
+    return "\n".join(lines)
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text: title, body, items, footer."""
+    parts = [("Error: " if reply.error else "") + reply.title]
+    if reply.text:
+        parts.append(_wrap(_marked(reply.text), "  "))
+    if reply.items:
+        parts.append("\n".join(_item(item) for item in reply.items))
+    if reply.footer:
+        parts.append(f"  ({reply.footer})")
+    return "\n".join(parts)
