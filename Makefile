@@ -28,8 +28,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench
 	$(BIN)/ruff format bot tests bench
 
-eval: $(STAMP)
-	$(BIN)/pip install --quiet rouge-score yake
+# The quality baselines (ROUGE scorer, YAKE) are only needed to measure, not to run.
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+eval: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.eval $(EVAL_ARGS)
 
 clean:

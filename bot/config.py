@@ -32,8 +32,11 @@ class ConfigError(Exception):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s) in the config:\n{lines}")
+        if len(problems) == 1:
+            super().__init__(f"{path}: {problems[0]}")
+        else:
+            lines = "\n".join(f"  - {problem}" for problem in problems)
+            super().__init__(f"{path}: {len(problems)} problems in the config:\n{lines}")
 
 
 class SettingsError(Exception):
@@ -318,7 +321,7 @@ def load_config(path: Path) -> AdminConfig:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            path, [f"config file not found (copy {DEFAULT_CONFIG_PATH} or pass --config)"]
+            path, ["config file not found; pass --config PATH or set NEWSBOT_CONFIG"]
         ) from None
     except OSError as exc:
         raise ConfigError(path, [f"cannot read the config file: {exc.strerror}"]) from exc
