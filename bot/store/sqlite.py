@@ -321,6 +321,84 @@ class Store:
             ]
         return hits, total
 
+    async def newest_date(self, up_to: dt.date) -> dt.date | None:
+        """The newest article date not after `up_to` (future-dated articles are held)."""
+        async with self._reader.execute(
+            "SELECT max(date) FROM articles WHERE date <= ?", (up_to.isoformat(),)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+    async def articles_between(
+        self, start: dt.date, end: dt.date, limit: int, topic_key: str | None = None
+    ) -> list[StoredArticle]:
+        """Articles dated start..end inclusive, newest first, optionally of one topic."""
+        if topic_key is None:
+            sql = "SELECT a.* FROM articles a WHERE a.date BETWEEN ? AND ?"
+            params: tuple[object, ...] = (start.isoformat(), end.isoformat())
+        else:
+            sql = (
+                "SELECT a.* FROM articles a JOIN article_topics at ON at.article_id = a.id"
+                " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ? AND ? AND t.key = ?"
+            )
+            params = (start.isoformat(), end.isoformat(), topic_key)
+        async with self._reader.execute(
+            sql + " ORDER BY a.date DESC, a.id DESC LIMIT ?", (*params, limit)
+        ) as cursor:
+            return [_row_article(row) async for row in cursor]
+
+    async def topic_counts(self, start: dt.date, end: dt.date) -> tuple[dict[str, int], int]:
+        """How many articles dated start..end carry each topic key, and how many articles.
+
+        The dict is ordered by frequency, then by how prominent the topic is in its articles.
+        """
+        window = (start.isoformat(), end.isoformat())
+        async with self._reader.execute(
+            "SELECT t.key, count(*) FROM article_topics at"
+            " JOIN articles a ON a.id = at.article_id JOIN topics t ON t.id = at.topic_id"
+            " WHERE a.date BETWEEN ? AND ? GROUP BY t.id"
+            # Most frequent first; among equals, the ones articles rank as their main topic.
+            " ORDER BY count(*) DESC, avg(at.rank), t.key",
+            window,
+        ) as cursor:
+            counts = {row[0]: int(row[1]) async for row in cursor}
+        async with self._reader.execute(
+            "SELECT count(*) FROM articles WHERE date BETWEEN ? AND ?", window
+        ) as cursor:
+            row = await cursor.fetchone()
+        return counts, int(row[0]) if row else 0
+
+    async def topic_labels(self, keys: Sequence[str]) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            async with self._reader.execute(
+                f"SELECT key, label FROM topics WHERE key IN ({marks})", chunk
+            ) as cursor:
+                labels.update({row[0]: row[1] async for row in cursor})
+        return labels
+
+    async def topics_like(self, word: str, limit: int) -> list[tuple[str, str]]:
+        """(key, label) of topics whose key contains `word`, most used first."""
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with self._reader.execute(
+            "SELECT t.key, t.label FROM topics t LEFT JOIN article_topics at ON at.topic_id = t.id"
+            " WHERE t.key LIKE ? ESCAPE '\\' GROUP BY t.id ORDER BY count(at.article_id) DESC"
+            " LIMIT ?",
+            (pattern, limit),
+        ) as cursor:
+            return [(row[0], row[1]) async for row in cursor]
+
+    async def article_topics(self, article_id: int) -> list[str]:
+        """The article's topic labels, main topic first."""
+        async with self._reader.execute(
+            "SELECT t.label FROM article_topics at JOIN topics t ON t.id = at.topic_id"
+            " WHERE at.article_id = ? ORDER BY at.rank",
+            (article_id,),
+        ) as cursor:
+            return [row[0] async for row in cursor]
+
     async def stats(self) -> StoreStats:
         async with self._reader.execute(
             "SELECT count(*), max(date), max(ingested_at),"
