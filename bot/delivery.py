@@ -1,0 +1,596 @@
+"""What is due, for whom, exactly once.
+
+Two passes, each safe to interrupt at any point:
+
+1. claim: for each subscription, find articles that became due (new since it was
+   made, its backfill, on-this-day items, future-dated items whose day and local
+   delivery time arrived), keep those that match its topics and keywords, and
+   write one ledger row per (subscription, article) in state `claimed`. The pace
+   is applied here: per channel at most `posts_per_minute` posts a minute
+   (`catch_up_limit` on the first pass after start-up); what does not fit becomes
+   one "N more items" post. A row's post key is fixed when it is claimed.
+2. send: post every claimed post through its platform's Publisher with the post
+   key as idempotency key, then record `sent` with the message id. A crash between
+   send and record leaves the row claimed; the next pass re-sends it with the same
+   key, which Discord's `enforce_nonce` turns into the first message.
+
+Temporary failures back off (honouring `retry_after`); a channel that refuses
+posts (403/404) pauses its subscriptions with the reason admins see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig, SubscriptionConfig
+from bot.models import Reply, ReplyItem
+from bot.ports import ChannelUnavailable, Clock, Publisher, SystemClock, TemporaryFailure
+from bot.store import Store
+from bot.store.deliveries import (
+    ArticleFacts,
+    Candidate,
+    Claim,
+    DeliveryStore,
+    LedgerCounts,
+    PendingPost,
+    Subscription,
+    SubscriptionSpec,
+)
+from bot.text import DigestInput, canonical_key, digest
+
+log = logging.getLogger(__name__)
+
+SCAN_LIMIT = 2000  # articles considered per subscription per pass
+MAX_ATTEMPTS = 8  # sends of one post before it is recorded as failed
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 900.0
+PACE_WINDOW = dt.timedelta(minutes=1)
+SEND_CONCURRENCY = 16  # channels posted to at once; posts within a channel stay in order
+LISTED_ITEMS = 10  # article titles shown in an overflow or digest post
+DIGEST_SENTENCES = 5
+DIGEST_INPUT_LIMIT = 50
+
+
+class SubscriptionError(Exception):
+    """A subscription request that cannot be honoured; the message says why."""
+
+
+@dataclass
+class DeliverReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    paused: list[str] = field(default_factory=list)
+
+    def merge(self, other: DeliverReport) -> None:
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.paused.extend(other.paused)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    updated: int
+    removed: int
+
+
+def _split_terms(values: Iterable[str]) -> list[str]:
+    terms: list[str] = []
+    for value in values:
+        terms.extend(part.strip() for part in value.split(","))
+    return [term for term in terms if term]
+
+
+def normalise_spec(spec: SubscriptionSpec) -> SubscriptionSpec:
+    """Canonical topic keys, case-folded keywords; reject what cannot run."""
+    if not CHANNEL_PATTERN.match(spec.channel):
+        raise SubscriptionError(f"{spec.channel!r} is not a channel this bot can post to")
+    if spec.mode not in SUBSCRIPTION_MODES:
+        raise SubscriptionError(f"mode must be one of {', '.join(SUBSCRIPTION_MODES)}")
+    if spec.mode == "digest":
+        if not spec.schedule:
+            raise SubscriptionError("a digest needs a schedule, a cron line like '0 8 * * *'")
+        try:
+            CronTrigger.from_crontab(spec.schedule)
+        except ValueError as exc:
+            raise SubscriptionError(f"invalid schedule {spec.schedule!r}: {exc}") from None
+    elif spec.schedule:
+        raise SubscriptionError("only digest subscriptions take a schedule")
+    if not 0 <= spec.backfill <= 100:
+        raise SubscriptionError("backfill must be between 0 and 100")
+    topics = [canonical_key(term) for term in _split_terms(spec.topics)]
+    keywords = [term.casefold() for term in _split_terms(spec.keywords)]
+    exclude = [term.casefold() for term in _split_terms(spec.exclude)]
+    return SubscriptionSpec(
+        channel=spec.channel,
+        mode=spec.mode,
+        schedule=" ".join(spec.schedule.split()),
+        topics=tuple(dict.fromkeys(t for t in topics if t)),
+        keywords=tuple(dict.fromkeys(keywords)),
+        exclude=tuple(dict.fromkeys(exclude)),
+        backfill=spec.backfill,
+        on_this_day=spec.on_this_day,
+    )
+
+
+def spec_from_config(item: SubscriptionConfig) -> SubscriptionSpec:
+    return normalise_spec(
+        SubscriptionSpec(
+            channel=item.channel,
+            mode=item.mode,
+            schedule=item.schedule,
+            topics=item.topics,
+            keywords=item.keywords,
+            exclude=item.exclude,
+            backfill=item.backfill,
+            on_this_day=item.on_this_day,
+        )
+    )
+
+
+def _has_word(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+
+
+def matches(spec: SubscriptionSpec, facts: ArticleFacts) -> bool:
+    """All news when no topics or keywords are given; excludes always win."""
+    text = f"{facts.article.title}\n{facts.article.body}".casefold()
+    for term in spec.exclude:
+        if canonical_key(term) in facts.topic_keys or _has_word(text, term):
+            return False
+    if not spec.topics and not spec.keywords:
+        return True
+    if any(topic in facts.topic_keys for topic in spec.topics):
+        return True
+    return any(_has_word(text, keyword) for keyword in spec.keywords)
+
+
+def describe(spec: SubscriptionSpec) -> str:
+    parts = [spec.mode if spec.mode == "instant" else f"digest at '{spec.schedule}'"]
+    if spec.topics:
+        parts.append("topics: " + ", ".join(spec.topics))
+    if spec.keywords:
+        parts.append("keywords: " + ", ".join(spec.keywords))
+    if not spec.topics and not spec.keywords:
+        parts.append("all news")
+    if spec.exclude:
+        parts.append("excluding " + ", ".join(spec.exclude))
+    if spec.backfill:
+        parts.append(f"backfill {spec.backfill}")
+    if spec.on_this_day:
+        parts.append("on this day")
+    return "; ".join(parts)
+
+
+def _teaser(facts: ArticleFacts, limit: int = 300) -> str:
+    article = facts.article
+    text = " ".join(article.summary[:2]) if article.summary else article.body
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _item(facts: ArticleFacts) -> ReplyItem:
+    a = facts.article
+    return ReplyItem(a.title, article_id=a.id, date=a.date)
+
+
+def _listed(found: Sequence[ArticleFacts]) -> tuple[tuple[ReplyItem, ...], str]:
+    shown = tuple(_item(f) for f in found[:LISTED_ITEMS])
+    more = len(found) - len(shown)
+    footer = f"and {more} more · " if more > 0 else ""
+    return shown, footer + "Read one in full: /news article <number>"
+
+
+def build_post(post: PendingPost, facts: Mapping[int, ArticleFacts]) -> Reply | None:
+    """The message for one post; None when its articles are gone."""
+    found = sorted(
+        (facts[i] for i in post.article_ids if i in facts),
+        key=lambda f: (f.article.date, f.article.id),
+        reverse=True,
+    )
+    if not found:
+        return None
+    if post.post_kind in ("item", "on_this_day") and len(found) == 1:
+        article = found[0].article
+        title = article.title
+        if post.post_kind == "on_this_day":
+            title = f"On this day in {article.date.year}: {article.title}"
+        return Reply(
+            title=title,
+            text=_teaser(found[0]),
+            footer=f"#{article.id} · {article.date.isoformat()} · /news article {article.id}",
+        )
+    items, footer = _listed(found)
+    if post.post_kind == "digest":
+        picked = digest(
+            [
+                DigestInput(f.article.id, f.article.title, f.article.body, f.article.summary)
+                for f in found[:DIGEST_INPUT_LIMIT]
+            ],
+            DIGEST_SENTENCES,
+        )
+        count = len(found)
+        return Reply(
+            title=f"Digest: {count} new item{'s' if count != 1 else ''}",
+            text=" ".join(sentence.text for sentence in picked),
+            items=items,
+            footer=footer,
+        )
+    return Reply(title=f"{len(found)} more items", items=items, footer=footer)
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    """Seconds before the next try: exponential, never sooner than the platform asks."""
+    delay: float = min(BACKOFF_BASE_SECONDS * 2.0 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return max(delay, retry_after or 0.0)
+
+
+class Delivery:
+    """Subscriptions and the two delivery passes. The scheduler calls `deliver_due`
+    and `run_digest`; commands call `subscribe`, `unsubscribe` and `status`."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: AdminConfig,
+        publishers: Mapping[str, Publisher],
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.db = DeliveryStore(store)
+        self.config = config
+        self.publishers = dict(publishers)
+        self.clock: Clock = clock or SystemClock()
+        hour, minute = config.delivery_time.split(":")
+        self.delivery_time = dt.time(int(hour), int(minute))
+        self.catching_up = True  # the first claim pass after start-up uses catch_up_limit
+        self.on_change: Callable[[], Awaitable[None]] | None = None
+        self._in_flight: set[str] = set()
+        self._warned_platforms: set[str] = set()
+        self._semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    async def sync_config(self, items: Sequence[SubscriptionConfig]) -> SyncReport:
+        """Make the config-declared subscriptions match the config: add, update, remove."""
+        wanted: dict[str, SubscriptionSpec] = {}
+        ordinal: dict[str, int] = defaultdict(int)
+        for item in items:
+            ordinal[item.channel] += 1
+            wanted[f"{item.channel}#{ordinal[item.channel]}"] = spec_from_config(item)
+        existing = {
+            sub.config_key: sub
+            for sub in await self.db.subscriptions()
+            if sub.origin == "config" and sub.config_key
+        }
+        now = self.clock.now()
+        added = updated = 0
+        for key, spec in wanted.items():
+            sub = existing.get(key)
+            if sub is None:
+                await self.db.add(spec, "config", now, config_key=key)
+                added += 1
+            elif sub.spec != spec:
+                await self.db.update_spec(sub.id, spec)
+                updated += 1
+        removed = await self.db.remove(sub.id for key, sub in existing.items() if key not in wanted)
+        if added or updated or removed:
+            log.info(
+                "config subscriptions: %s added, %s updated, %s removed", added, updated, removed
+            )
+        return SyncReport(added, updated, removed)
+
+    async def subscribe(self, spec: SubscriptionSpec) -> tuple[Subscription, bool]:
+        """Add a command subscription; (it, created). Subscribing again resumes a paused
+        channel instead of adding a copy."""
+        spec = normalise_spec(spec)
+        resumed = await self.db.resume_channel(spec.channel)
+        if resumed:
+            log.info("resumed %s subscription(s) of %s", resumed, spec.channel)
+        for sub in await self.db.subscriptions(spec.channel):
+            if sub.spec == spec:
+                return sub, False
+        sub_id = await self.db.add(spec, "command", self.clock.now())
+        added = await self.db.get(sub_id)
+        assert added is not None
+        await self._changed()
+        return added, True
+
+    async def unsubscribe(self, channel: str, subscription_id: int | None = None) -> int:
+        subs = await self.db.subscriptions(channel)
+        if subscription_id is not None:
+            subs = [sub for sub in subs if sub.id == subscription_id]
+            if not subs:
+                raise SubscriptionError(f"No subscription #{subscription_id} in this channel")
+            if subs[0].origin == "config":
+                raise SubscriptionError(
+                    f"Subscription #{subscription_id} is declared in the config file; "
+                    "an admin removes it there"
+                )
+        else:
+            subs = [sub for sub in subs if sub.origin == "command"]
+        removed = await self.db.remove(sub.id for sub in subs)
+        await self._changed()
+        return removed
+
+    async def subscriptions(self, channel: str | None = None) -> list[Subscription]:
+        return await self.db.subscriptions(channel)
+
+    async def counts(self) -> LedgerCounts:
+        return await self.db.counts(self.clock.now())
+
+    async def _changed(self) -> None:
+        if self.on_change is not None:
+            await self.on_change()
+
+    # -- what is due ------------------------------------------------------------------------
+
+    def delivery_moment(self, day: dt.date) -> dt.datetime:
+        """`delivery.time` on `day` in the configured timezone, as UTC."""
+        local = dt.datetime.combine(day, self.delivery_time, tzinfo=self.config.tz)
+        return local.astimezone(dt.UTC)
+
+    def release_at(self, candidate: Candidate) -> dt.datetime | None:
+        """None: due as soon as it is seen. An article dated after the local day it was
+        ingested is held until its date at the delivery time."""
+        ingested_day = candidate.ingested_at.astimezone(self.config.tz).date()
+        if candidate.date <= ingested_day:
+            return None
+        return self.delivery_moment(candidate.date)
+
+    def _is_due(self, candidate: Candidate, now: dt.datetime) -> bool:
+        release = self.release_at(candidate)
+        return release is None or release <= now
+
+    async def _due_for(
+        self, sub: Subscription, now: dt.datetime
+    ) -> tuple[list[tuple[int, str]], list[int], int]:
+        """(article id, post kind) due for `sub`, ids still held, and the highest id seen."""
+        found = await self.db.new_candidates(sub, SCAN_LIMIT)
+        seen = max((c.id for c in found), default=sub.scanned_to)
+        due = [(c.id, "item") for c in found if self._is_due(c, now)]
+        held = [c.id for c in found if not self._is_due(c, now)]
+        due.extend(
+            (c.id, "item") for c in await self.db.backfill_candidates(sub) if self._is_due(c, now)
+        )
+        if sub.spec.on_this_day:
+            today = now.astimezone(self.config.tz).date()
+            if now >= self.delivery_moment(today):
+                due.extend(
+                    (c.id, "on_this_day") for c in await self.db.on_this_day_candidates(sub, today)
+                )
+        return list(dict.fromkeys(due)), held, seen
+
+    # -- pass 1: claim ----------------------------------------------------------------------
+
+    async def claim_due(self) -> int:
+        """Claim what became due for every active instant subscription, paced per channel."""
+        now = self.clock.now()
+        subs = [
+            s
+            for s in await self.db.subscriptions()
+            if s.spec.mode == "instant" and not s.paused_reason
+        ]
+        if not subs:
+            self.catching_up = False
+            return 0
+        due_by_sub: dict[int, list[tuple[int, str]]] = {}
+        held_by_sub: dict[int, list[int]] = {}
+        seen_by_sub: dict[int, int] = {}
+        for sub in subs:
+            due_by_sub[sub.id], held_by_sub[sub.id], seen_by_sub[sub.id] = await self._due_for(
+                sub, now
+            )
+        facts = await self.db.facts([a for due in due_by_sub.values() for a, _ in due])
+        limit = (
+            self.config.delivery_catch_up_limit
+            if self.catching_up
+            else (self.config.delivery_posts_per_minute)
+        )
+        recent = await self.db.posts_since(now - PACE_WINDOW)
+        by_channel: dict[str, list[Subscription]] = defaultdict(list)
+        for sub in subs:
+            by_channel[sub.channel].append(sub)
+        claims: list[Claim] = []
+        waiting: dict[int, list[int]] = defaultdict(list)  # matched but over the pace
+        for channel, channel_subs in by_channel.items():
+            queue: list[tuple[Subscription, int, str]] = []
+            chosen: set[int] = set()
+            for sub in channel_subs:
+                for article_id, kind in due_by_sub[sub.id]:
+                    if (
+                        article_id in facts
+                        and article_id not in chosen
+                        and matches(sub.spec, facts[article_id])
+                    ):
+                        queue.append((sub, article_id, kind))
+                        chosen.add(article_id)
+            already = await self.db.channel_articles(channel, list(chosen))
+            queue = [entry for entry in queue if entry[1] not in already]
+            queue.sort(key=lambda e: (facts[e[1]].article.date, e[1]))
+            budget = limit - recent.get(channel, 0)
+            if budget <= 0:
+                for sub, article_id, _ in queue:
+                    waiting[sub.id].append(article_id)
+                continue
+            if len(queue) <= budget:
+                singles, overflow = queue, []
+            else:
+                singles, overflow = queue[: budget - 1], queue[budget - 1 :]
+            claims.extend(
+                Claim(sub.id, article_id, f"n{sub.id}a{article_id}", kind)
+                for sub, article_id, kind in singles
+            )
+            if overflow:
+                head_sub, head_article, _ = overflow[0]
+                key = f"n{head_sub.id}o{head_article}"
+                claims.extend(Claim(sub.id, a, key, "overflow") for sub, a, _ in overflow)
+                log.info("%s: %s items rolled into one post (pace)", channel, len(overflow))
+        claimed = await self.db.claim(claims, now)
+        for sub in subs:
+            pending = held_by_sub[sub.id] + waiting[sub.id]
+            mark = min(pending) - 1 if pending else seen_by_sub[sub.id]
+            if mark > sub.scanned_to:
+                await self.db.set_scanned_to(sub.id, mark)
+        self.catching_up = False
+        return claimed
+
+    async def claim_digest(self, sub: Subscription) -> int:
+        """Everything that matched since the last digest, as one post."""
+        now = self.clock.now()
+        due, held, seen = await self._due_for(sub, now)
+        facts = await self.db.facts([a for a, _ in due])
+        chosen = [a for a, _ in due if a in facts and matches(sub.spec, facts[a])]
+        claimed = 0
+        if chosen:
+            key = f"n{sub.id}d{min(chosen)}"
+            claimed = await self.db.claim([Claim(sub.id, a, key, "digest") for a in chosen], now)
+        mark = min(held) - 1 if held else seen
+        if mark > sub.scanned_to:
+            await self.db.set_scanned_to(sub.id, mark)
+        await self.db.set_last_digest(sub.id, now)
+        return claimed
+
+    # -- pass 2: send -----------------------------------------------------------------------
+
+    async def send_pending(self, subscription_id: int | None = None) -> DeliverReport:
+        """Post every claimed post that is due, in order per channel, channels in parallel."""
+        posts = await self.db.pending_posts(self.clock.now(), subscription_id)
+        by_channel: dict[str, list[PendingPost]] = defaultdict(list)
+        for post in posts:
+            if post.post_key not in self._in_flight:
+                by_channel[post.channel].append(post)
+        facts = await self.db.facts([a for p in posts for a in p.article_ids])
+        reports = await asyncio.gather(
+            *(self._send_channel(channel, queue, facts) for channel, queue in by_channel.items())
+        )
+        total = DeliverReport()
+        for report in reports:
+            total.merge(report)
+        return total
+
+    async def _send_channel(
+        self, channel: str, queue: list[PendingPost], facts: Mapping[int, ArticleFacts]
+    ) -> DeliverReport:
+        report = DeliverReport()
+        platform, channel_id = channel.split(":", 1)
+        publisher = self.publishers.get(platform)
+        if publisher is None:
+            if platform not in self._warned_platforms:
+                self._warned_platforms.add(platform)
+                log.warning(
+                    "no %s connection: posts to %s wait until there is one", platform, channel
+                )
+            return report
+        async with self._semaphore:
+            for post in queue:
+                if post.post_key in self._in_flight:
+                    continue
+                self._in_flight.add(post.post_key)
+                try:
+                    outcome = await self._send_one(publisher, channel, channel_id, post, facts)
+                finally:
+                    self._in_flight.discard(post.post_key)
+                if outcome == "sent":
+                    report.sent += 1
+                    continue
+                if outcome == "failed":
+                    report.failed += 1
+                    continue
+                if outcome == "paused":
+                    report.paused.append(channel)
+                else:
+                    report.retried += 1
+                break  # keep the channel's order: later posts wait for this one
+        return report
+
+    async def _send_one(
+        self,
+        publisher: Publisher,
+        channel: str,
+        channel_id: str,
+        post: PendingPost,
+        facts: Mapping[int, ArticleFacts],
+    ) -> str:
+        reply = build_post(post, facts)
+        if reply is None:
+            await self.db.mark_failed(post, "the article was deleted")
+            return "failed"
+        try:
+            message_id = await publisher.publish(channel_id, reply, post.post_key)
+        except ChannelUnavailable as exc:
+            log.warning("%s refused a post (%s): pausing its subscriptions", channel, exc.reason)
+            await self.db.pause_channel(channel, exc.reason, self.clock.now())
+            return "paused"
+        except TemporaryFailure as exc:
+            return await self._retry_later(channel, post, exc.reason, exc.retry_after)
+        except Exception as exc:
+            log.exception("posting %s to %s failed unexpectedly", post.post_key, channel)
+            return await self._retry_later(channel, post, f"{type(exc).__name__}: {exc}", None)
+        await self.db.mark_sent(post, message_id, self.clock.now())
+        return "sent"
+
+    async def _retry_later(
+        self, channel: str, post: PendingPost, reason: str, retry_after: float | None
+    ) -> str:
+        attempts = post.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.warning(
+                "giving up on %s to %s after %s tries: %s", post.post_key, channel, attempts, reason
+            )
+            await self.db.mark_failed(post, reason)
+            return "failed"
+        delay = backoff(attempts, retry_after)
+        log.info("%s to %s failed (%s); retrying in %.1fs", post.post_key, channel, reason, delay)
+        await self.db.mark_retry(post, reason, self.clock.now() + dt.timedelta(seconds=delay))
+        return "retry"
+
+    # -- the jobs ---------------------------------------------------------------------------
+
+    async def deliver_due(self) -> DeliverReport:
+        """The deliver job: claim what became due, then send everything claimed."""
+        claimed = await self.claim_due()
+        report = await self.send_pending()
+        report.claimed = claimed
+        if claimed or report.sent or report.retried or report.failed:
+            log.info(
+                "delivery: %s claimed, %s sent, %s to retry, %s failed",
+                claimed,
+                report.sent,
+                report.retried,
+                report.failed,
+            )
+        return report
+
+    async def run_digest(self, subscription_id: int) -> DeliverReport:
+        """One digest subscription's cron job."""
+        sub = await self.db.get(subscription_id)
+        if sub is None or sub.spec.mode != "digest" or sub.paused_reason:
+            return DeliverReport()
+        claimed = await self.claim_digest(sub)
+        report = await self.send_pending(subscription_id)
+        report.claimed = claimed
+        return report
+
+    def missed_digest(self, sub: Subscription, now: dt.datetime) -> bool:
+        """Whether a digest fell due while the bot was down (so start-up runs it once)."""
+        trigger = CronTrigger.from_crontab(sub.spec.schedule, timezone=self.config.tz)
+        since = sub.last_digest_at or sub.created_at
+        next_fire: dt.datetime | None = trigger.get_next_fire_time(
+            None, since + dt.timedelta(seconds=1)
+        )
+        return next_fire is not None and next_fire <= now

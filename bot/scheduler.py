@@ -1,0 +1,133 @@
+"""The background jobs, built from the config and the database at start-up.
+
+Jobs (stable ids, coalesce, one instance at a time, a misfire grace):
+  ingest          poll the seeds folder every seeds.poll_interval_seconds
+  deliver         claim and send what became due (first run at start: the catch-up)
+  digest:<id>     one per digest subscription, on its cron line in the config timezone
+
+Whoever starts the scheduler stops it: use `async with NewsScheduler(...)` inside
+the running loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import AdminConfig
+from bot.delivery import Delivery
+
+log = logging.getLogger(__name__)
+
+DELIVER_INTERVAL_SECONDS = 10
+MISFIRE_GRACE_SECONDS = 300
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
+
+Ingest = Callable[[], Awaitable[object]]
+
+
+class NewsScheduler:
+    def __init__(
+        self,
+        delivery: Delivery,
+        config: AdminConfig,
+        ingest: Ingest | None = None,
+        deliver_interval_seconds: float = DELIVER_INTERVAL_SECONDS,
+    ) -> None:
+        self.delivery = delivery
+        self.config = config
+        self.ingest = ingest
+        self.deliver_interval = deliver_interval_seconds
+        self.scheduler: Any = None
+
+    async def start(self) -> None:
+        """Start in the running loop; the deliver job runs at once to catch up."""
+        self.scheduler = AsyncIOScheduler(timezone=self.config.tz, job_defaults=JOB_DEFAULTS)
+        now = dt.datetime.now(dt.UTC)
+        if self.ingest is not None:
+            self.scheduler.add_job(
+                self._ingest,
+                IntervalTrigger(seconds=self.config.seeds_poll_interval_seconds),
+                id="ingest",
+                name="poll the seeds folder",
+                replace_existing=True,
+            )
+        self.scheduler.add_job(
+            self.delivery.deliver_due,
+            IntervalTrigger(seconds=self.deliver_interval),
+            id="deliver",
+            name="deliver due items",
+            next_run_time=now,
+            replace_existing=True,
+        )
+        self.scheduler.start()
+        await self.rebuild_digests(catch_up=True)
+        self.delivery.on_change = self.rebuild_digests
+
+    async def rebuild_digests(self, catch_up: bool = False) -> None:
+        """One job per digest subscription; removed subscriptions lose theirs."""
+        if self.scheduler is None:
+            return
+        wanted: dict[str, int] = {}
+        now = self.delivery.clock.now()
+        for sub in await self.delivery.subscriptions():
+            if sub.spec.mode != "digest":
+                continue
+            job_id = f"digest:{sub.id}"
+            wanted[job_id] = sub.id
+            kwargs: dict[str, Any] = {}
+            if catch_up and not sub.paused_reason and self.delivery.missed_digest(sub, now):
+                kwargs["next_run_time"] = dt.datetime.now(dt.UTC)  # once, for the missed one
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None and existing.kwargs.get("schedule") == sub.spec.schedule:
+                continue
+            self.scheduler.add_job(
+                self._digest,
+                CronTrigger.from_crontab(sub.spec.schedule, timezone=self.config.tz),
+                id=job_id,
+                name=f"digest for {sub.channel}",
+                kwargs={"subscription_id": sub.id, "schedule": sub.spec.schedule},
+                replace_existing=True,
+                **kwargs,
+            )
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("digest:") and job.id not in wanted:
+                job.remove()
+
+    async def _ingest(self) -> None:
+        assert self.ingest is not None
+        await self.ingest()
+
+    async def _digest(self, subscription_id: int, schedule: str) -> None:
+        await self.delivery.run_digest(subscription_id)
+
+    def next_runs(self) -> list[tuple[str, str, dt.datetime | None]]:
+        """(job id, name, next run time) of every job, for /news status."""
+        if self.scheduler is None:
+            return []
+        return [(job.id, job.name, job.next_run_time) for job in self.scheduler.get_jobs()]
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.delivery.on_change = None
+        self.scheduler = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
