@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
 from bot.adapters.discord.publisher import DiscordPublisher
 from bot.adapters.discord.tree import NewsTree, build_news_group
-from bot.commands import Commands
+from bot.commands import COMMANDS, Commands, CommandSpec
 from bot.config import Settings, SettingsError
 from bot.store import Store
 
@@ -95,6 +95,7 @@ class NewsBot(discord.Client):
         settings: Settings,
         *,
         on_ready: OnReady | None = None,
+        specs: Sequence[CommandSpec] = COMMANDS,
         **options: Any,
     ) -> None:
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
@@ -103,7 +104,7 @@ class NewsBot(discord.Client):
         self.guild_id = settings.discord_guild_id
         self.tree = NewsTree(self)
         self.tree.add_command(
-            build_news_group(commands),
+            build_news_group(commands, specs),
             guild=discord.Object(self.guild_id) if self.guild_id else None,
         )
         self.publisher = DiscordPublisher(self)

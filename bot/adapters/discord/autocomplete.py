@@ -73,7 +73,9 @@ async def topic_matches(store: Store, current: str, limit: int = MAX_CHOICES) ->
             text,
             f"{escaped}%",
             f"% {escaped}%",
-            limit,
+            limit * 2,
         ),
     ) as cursor:
-        return [str(row[0]) async for row in cursor]
+        labels = [str(row[0]) async for row in cursor]
+    # Two keys can carry the same label; a choice list shows it once.
+    return list(dict.fromkeys(labels))[:limit]

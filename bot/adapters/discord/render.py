@@ -124,7 +124,7 @@ def render_embeds(reply: Reply) -> list[discord.Embed]:
         if reply.paging and reply.paging[0] == "article":
             pointer = f" (continued: /news article {dict(reply.paging[1]).get('article', '')})"
         description = clip(reply.text, min(EMBED_DESCRIPTION_LIMIT, budget - reserve), pointer)
-        first.description = description
+        first.description = description or None
         budget -= len(description)
 
     embeds = [first]

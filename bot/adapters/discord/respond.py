@@ -88,18 +88,24 @@ async def show_private(
 ) -> None:
     """Show `embeds` to the member only, whatever state the interaction is in.
 
-    After a public deferral ("newsbot is thinking..."), the placeholder is removed
-    first so the error does not stay visible to everyone.
+    After a public deferral ("newsbot is thinking..."), a follow-up would only
+    replace that public placeholder (its visibility was fixed by the deferral). So
+    the placeholder is completed first, the private message follows, and the
+    public one is then deleted: if anything fails on the way, the member still
+    sees the message.
     """
     if not interaction.response.is_done():
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
         return
-    if replace_original and interaction.response.type in (
-        discord.InteractionResponseType.deferred_channel_message,
-    ):
+    public_placeholder = replace_original and (
+        interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+    )
+    if public_placeholder:
+        await interaction.edit_original_response(embeds=embeds)
+    await interaction.followup.send(embeds=embeds, ephemeral=True)
+    if public_placeholder:
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
-    await interaction.followup.send(embeds=embeds, ephemeral=True)
 
 
 async def report_failure(interaction: discord.Interaction, what: str) -> str:
