@@ -108,6 +108,11 @@ class NewsScheduler:
     async def _digest(self, subscription_id: int, schedule: str) -> None:
         await self.delivery.run_digest(subscription_id)
 
+    def wake(self, job_id: str = "deliver") -> None:
+        """Run a job now (e.g. deliver once a platform connects) instead of at its next tick."""
+        if self.scheduler is not None and (job := self.scheduler.get_job(job_id)) is not None:
+            job.modify(next_run_time=dt.datetime.now(dt.UTC))
+
     def next_runs(self) -> list[tuple[str, str, dt.datetime | None]]:
         """(job id, name, next run time) of every job, for /news status."""
         if self.scheduler is None:
