@@ -18,6 +18,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot.adapters.console.chat import answer, run_chat
+from bot.adapters.console.publisher import ConsolePublisher
 from bot.commands import Commands
 from bot.config import (
     AdminConfig,
@@ -27,9 +28,12 @@ from bot.config import (
     load_config,
     resolve_config_path,
 )
+from bot.delivery import Delivery
 from bot.ingest.derive import prepare_article
 from bot.ingest.seed import IngestError, parse_date
 from bot.ingest.service import IngestReport, ingest_paths
+from bot.ports import Publisher
+from bot.scheduler import NewsScheduler
 from bot.store import Store, StoreError
 
 log = logging.getLogger("newsbot")
@@ -115,12 +119,26 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
         report = await ingest_configured(store, config)
         log.info("seeds: %s", report.summary_line())
         commands = Commands(store)
-        if settings.discord_token:
-            from bot.adapters.discord.app import run_discord
+        delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
+        await delivery.sync_config(config.subscriptions)
+        ingest = functools.partial(ingest_configured, store, config)
+        async with NewsScheduler(delivery, config, ingest) as scheduler:
+            commands.delivery = delivery
+            commands.jobs = scheduler.next_runs
+            commands.sources = lambda: [
+                f"Seeds folder: {config.seeds_folder} "
+                f"(polled every {config.seeds_poll_interval_seconds} s)"
+            ]
+            if settings.discord_token:
+                from bot.adapters.discord.app import run_discord
 
-            await run_discord(commands, settings)
-        else:
-            await run_chat(commands)
+                async def discord_ready(publisher: Publisher) -> None:
+                    delivery.publishers[publisher.platform] = publisher
+                    scheduler.wake()
+
+                await run_discord(commands, settings, on_ready=discord_ready)
+            else:
+                await run_chat(commands)
     return 0
 
 

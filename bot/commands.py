@@ -8,14 +8,17 @@ options and returns a Reply; adapters only render.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.delivery import Delivery, SubscriptionError, describe
 from bot.models import Reply, ReplyItem
 from bot.store import Store, StoredArticle
+from bot.store.deliveries import SubscriptionSpec
 
 SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800
@@ -63,6 +66,17 @@ class CommandSpec:
         return " ".join(parts)
 
 
+@dataclass(frozen=True)
+class CommandContext:
+    """Where a command was typed: the channel key (`console:news`, `discord:<id>`) and
+    whether the member may run admin commands. The console is always admin."""
+
+    channel: str = "console:news"
+    is_admin: bool = True
+
+
+CONSOLE_CONTEXT = CommandContext()
+
 ARTICLE_ID = Option(
     "article", "The article's number (shown as #12)", int, True, 1, None, autocomplete="article"
 )
@@ -90,6 +104,46 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "article",
         "Read an article in full",
         (ARTICLE_ID, Option("page", "Which page of the article", int, False, 1, None)),
+    ),
+    CommandSpec(
+        "subscribe",
+        "Post news to this channel as it arrives, or as a scheduled digest",
+        (
+            Option("topics", "Topics, comma-separated (default: all news)", str, False),
+            Option("keywords", "Words to look for, comma-separated", str, False),
+            Option("exclude", "Topics or words to leave out, comma-separated", str, False),
+            Option(
+                "mode", "instant (default) or digest", str, False, choices=("instant", "digest")
+            ),
+            Option("schedule", "Digest cron line, e.g. '0 8 * * *' (bot's timezone)", str, False),
+            Option("backfill", "Also post the N latest articles now (0-100)", int, False, 0, 100),
+            Option(
+                "on_this_day",
+                "Also post items from this date in earlier years",
+                str,
+                False,
+                choices=("yes", "no"),
+            ),
+        ),
+        admin=True,
+    ),
+    CommandSpec(
+        "unsubscribe",
+        "Stop posting news to this channel (one subscription, or all made by command)",
+        (Option("id", "The subscription's number (shown as #3)", int, False, 1, None),),
+        admin=True,
+    ),
+    CommandSpec(
+        "subscriptions",
+        "What this channel is subscribed to, and why a subscription is paused",
+        (
+            Option(
+                "scope", "channel (default) or all (admins)", str, False, choices=("channel", "all")
+            ),
+        ),
+    ),
+    CommandSpec(
+        "status", "Sources, last ingest, pending and failed deliveries, next jobs", admin=True
     ),
     CommandSpec("help", "What newsbot can do"),
 )
@@ -227,33 +281,61 @@ Handler = Callable[..., Awaitable[Reply]]
 class Commands:
     """Runs commands against the store. One instance serves every adapter."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        delivery: Delivery | None = None,
+        jobs: Callable[[], list[tuple[str, str, dt.datetime | None]]] | None = None,
+        sources: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.store = store
+        self.timezone: dt.tzinfo = dt.UTC
+        # Set by `newsbot run` once the scheduler exists; None elsewhere (ask, tests).
+        self.delivery = delivery
+        self.jobs = jobs
+        self.sources = sources
         self._handlers: dict[str, Handler] = {
             "latest": self.latest,
             "search": self.search,
             "article": self.article,
             "help": self.help,
+            "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe,
+            "subscriptions": self.subscriptions,
+            "status": self.status,
         }
 
-    async def run(self, name: str, options: Mapping[str, Any] | None = None) -> Reply:
-        """Validate and run one command; expected problems become an error Reply."""
+    async def run(
+        self,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        context: CommandContext | None = None,
+    ) -> Reply:
+        """Validate and run one command; expected problems become an error Reply.
+
+        `context` says where it was typed (default: the console, an admin)."""
         spec = COMMANDS_BY_NAME.get(name)
         if spec is None or name not in self._handlers:
             return self.error(UsageError(f"Unknown command {name!r}", None))
+        context = context or CONSOLE_CONTEXT
         try:
+            if spec.admin and not context.is_admin:
+                raise CommandError(f"/news {name} is for admins")
             values = validate_options(spec, options or {})
+            if name in _CONTEXT_COMMANDS:
+                values["context"] = context
             return await self._handlers[name](**values)
         except CommandError as problem:
             return self.error(problem)
 
-    async def run_line(self, line: str) -> Reply:
+    async def run_line(self, line: str, context: CommandContext | None = None) -> Reply:
         """Parse and run a typed command line such as `/news latest 5`."""
         try:
             spec, values = parse_command_line(line)
         except CommandError as problem:
             return self.error(problem)
-        return await self.run(spec.name, values)
+        return await self.run(spec.name, values, context)
 
     @staticmethod
     def error(problem: CommandError) -> Reply:
@@ -326,3 +408,110 @@ class Commands:
             items=tuple(ReplyItem(spec.usage, spec.description) for spec in COMMANDS),
             footer="Options in <> are required, in [] optional.",
         )
+
+    # -- subscriptions and status (bot.delivery) ----------------------------------------
+
+    def _delivery(self) -> Delivery:
+        if self.delivery is None:
+            raise CommandError(
+                "Subscriptions are not running here",
+                "They are managed while the bot runs (newsbot run).",
+            )
+        return self.delivery
+
+    async def subscribe(
+        self,
+        context: CommandContext,
+        topics: str = "",
+        keywords: str = "",
+        exclude: str = "",
+        mode: str = "instant",
+        schedule: str = "",
+        backfill: int = 0,
+        on_this_day: str = "no",
+    ) -> Reply:
+        spec = SubscriptionSpec(
+            channel=context.channel,
+            mode=mode,
+            schedule=schedule,
+            topics=(topics,),
+            keywords=(keywords,),
+            exclude=(exclude,),
+            backfill=backfill,
+            on_this_day=on_this_day == "yes",
+        )
+        try:
+            sub, created = await self._delivery().subscribe(spec)
+        except SubscriptionError as problem:
+            raise CommandError("Cannot subscribe", str(problem)) from None
+        title = f"Subscribed #{sub.id}" if created else f"Already subscribed (#{sub.id})"
+        return Reply(
+            title=title,
+            text=describe(sub.spec),
+            footer="New articles are posted here; the archive is not (see backfill).",
+        )
+
+    async def unsubscribe(self, context: CommandContext, id: int | None = None) -> Reply:
+        try:
+            removed = await self._delivery().unsubscribe(context.channel, id)
+        except SubscriptionError as problem:
+            raise CommandError("Cannot unsubscribe", str(problem)) from None
+        if not removed:
+            raise CommandError(
+                "Nothing to unsubscribe",
+                "This channel has no subscriptions made by command (see /news subscriptions).",
+            )
+        return Reply(title=f"Removed {removed} subscription{'s' if removed != 1 else ''}")
+
+    async def subscriptions(self, context: CommandContext, scope: str = "channel") -> Reply:
+        if scope == "all" and not context.is_admin:
+            raise CommandError("Only admins can list every channel's subscriptions")
+        found = await self._delivery().subscriptions(None if scope == "all" else context.channel)
+        if not found:
+            return Reply(
+                title="No subscriptions" + (" in this channel" if scope == "channel" else ""),
+                text="An admin can add one with /news subscribe.",
+            )
+        items = []
+        for sub in found:
+            state = f"PAUSED: {sub.paused_reason}" if sub.paused_reason else "active"
+            items.append(
+                ReplyItem(
+                    f"#{sub.id} {sub.channel} ({sub.origin})",
+                    f"{describe(sub.spec)} · {state}",
+                )
+            )
+        return Reply(
+            title="Subscriptions",
+            items=tuple(items[:25]),
+            footer="A paused one resumes when an admin runs /news subscribe in its channel.",
+        )
+
+    async def status(self) -> Reply:
+        stats = await self.store.stats()
+        lines = [f"Articles: {stats.articles}, topics: {stats.topics}"]
+        if self.sources is not None:
+            lines.extend(self.sources())
+        last = stats.last_ingest.isoformat(timespec="seconds") if stats.last_ingest else "never"
+        lines.append(f"Last ingest: {last}")
+        items: list[ReplyItem] = []
+        if self.delivery is not None:
+            counts = await self.delivery.counts()
+            subs = await self.delivery.subscriptions()
+            paused = sum(1 for sub in subs if sub.paused_reason)
+            lines.append(
+                f"Subscriptions: {len(subs)} ({paused} paused); deliveries pending: "
+                f"{counts.claimed} ({counts.due} due now), sent: {counts.sent}, "
+                f"failed: {counts.failed}"
+            )
+            for channel, article_id, reason in await self.delivery.db.recent_failures():
+                items.append(ReplyItem(f"Failed: #{article_id} to {channel}", reason))
+        for job_id, name, when in self.jobs() if self.jobs is not None else []:
+            shown = (
+                when.astimezone(self.timezone).isoformat(timespec="seconds") if when else "paused"
+            )
+            items.append(ReplyItem(f"Job {job_id}: next run {shown}", name))
+        return Reply(title="newsbot status", text="\n".join(lines), items=tuple(items[:25]))
+
+
+_CONTEXT_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
