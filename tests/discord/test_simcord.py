@@ -14,6 +14,7 @@ import discord
 import pytest
 import simcord
 
+from bot import commands as core
 from bot.adapters.discord import render, respond
 from bot.adapters.discord.app import NewsBot
 from bot.commands import COMMANDS, Commands, CommandSpec, Option
@@ -238,7 +239,7 @@ async def test_an_error_reply_is_shown_only_to_the_asker(world: World) -> None:
 
 
 class ExplodingCommands(Commands):
-    async def run(self, name: str, options: Mapping[str, Any] | None = None) -> Reply:
+    async def run(self, name: str, options: Mapping[str, Any] | None = None, *rest: Any) -> Reply:
         raise RuntimeError("database on fire")
 
 
@@ -260,9 +261,9 @@ async def test_an_unexpected_failure_gives_a_reference_to_quote(
 
 
 class SlowCommands(Commands):
-    async def run(self, name: str, options: Mapping[str, Any] | None = None) -> Reply:
+    async def run(self, name: str, options: Mapping[str, Any] | None = None, *rest: Any) -> Reply:
         await asyncio.sleep(0.3)
-        return await super().run(name, options)
+        return await super().run(name, options, *rest)
 
 
 async def test_a_slow_command_is_deferred_then_answered(
@@ -284,3 +285,29 @@ async def test_a_slow_command_is_deferred_then_answered(
     [followup] = failed.followups
     assert followup.ephemeral and followup.embeds[0].title == "No article #999"
     assert failed.response is None  # the public "thinking..." placeholder was removed
+
+
+class RecordingCommands(Commands):
+    contexts: list[Any]
+
+    async def run(self, name: str, options: Mapping[str, Any] | None = None, *rest: Any) -> Reply:
+        self.contexts.extend(rest)
+        return await super().run(name, options, *rest)
+
+
+async def test_the_core_is_told_the_channel_and_whether_the_member_is_an_admin(
+    seeded: Store,
+) -> None:
+    if not hasattr(core, "CommandContext"):
+        pytest.skip("this core's Commands.run takes no context")
+    commands = RecordingCommands(seeded)
+    commands.contexts = []
+    async with simcord.run(NewsBot(commands, Settings(discord_token="t"))) as env:
+        world = make_world(env)
+        await world.alice.slash(world.channel, "news latest")
+        await world.manager.slash(world.channel, "news latest")
+    channel = f"discord:{world.channel.id}"
+    assert [(c.channel, c.is_admin) for c in commands.contexts] == [
+        (channel, False),
+        (channel, True),
+    ]

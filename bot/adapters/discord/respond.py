@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import commands as core
 from bot.adapters.discord.render import refusal, render_embeds
+from bot.commands import Commands
 from bot.models import Reply
 
 if TYPE_CHECKING:
@@ -26,6 +28,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACK_AFTER = 1.0
+
+
+def command_context(interaction: discord.Interaction) -> tuple[Any, ...]:
+    """Where the command was typed, for cores whose `Commands.run` takes a context.
+
+    The core's `CommandContext(channel, is_admin)` is passed when it exists (a
+    Discord member is an admin when they have Manage Server), so channel-bound
+    commands such as subscribe act on this channel.
+    """
+    factory = getattr(core, "CommandContext", None)
+    if factory is None:
+        return ()
+    channel = f"discord:{interaction.channel_id}"
+    return (factory(channel=channel, is_admin=interaction.permissions.manage_guild),)
+
+
+def run_command(
+    commands: Commands,
+    name: str,
+    options: Mapping[str, Any],
+    interaction: discord.Interaction,
+) -> Awaitable[Reply]:
+    return commands.run(name, options, *command_context(interaction))
 
 
 async def run_acknowledged(

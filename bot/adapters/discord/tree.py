@@ -32,7 +32,12 @@ from bot.adapters.discord.render import (
     command_description,
     refusal,
 )
-from bot.adapters.discord.respond import report_failure, run_acknowledged, show_reply
+from bot.adapters.discord.respond import (
+    report_failure,
+    run_acknowledged,
+    run_command,
+    show_reply,
+)
 from bot.adapters.discord.views import PagerView
 from bot.commands import COMMANDS, Commands, CommandSpec, Option
 
@@ -109,7 +114,9 @@ def build_subcommand(
                 )
                 return
             options = {name: value for name, value in values.items() if value is not None}
-            reply = await run_acknowledged(interaction, commands.run(spec.name, options))
+            reply = await run_acknowledged(
+                interaction, run_command(commands, spec.name, options, interaction)
+            )
             await show_reply(interaction, reply, PagerView.for_reply(commands, reply, interaction))
         except Exception:
             await report_failure(interaction, f"/news {spec.name}")

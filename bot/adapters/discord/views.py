@@ -13,7 +13,12 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.render import refusal
-from bot.adapters.discord.respond import report_failure, run_acknowledged, show_page
+from bot.adapters.discord.respond import (
+    report_failure,
+    run_acknowledged,
+    run_command,
+    show_page,
+)
 from bot.commands import Commands
 from bot.models import Reply
 
@@ -76,7 +81,12 @@ class PagerView(discord.ui.View):
         try:
             reply = await run_acknowledged(
                 interaction,
-                self.commands.run(self.command_name, {**self.options, "page": page}),
+                run_command(
+                    self.commands,
+                    self.command_name,
+                    {**self.options, "page": page},
+                    interaction,
+                ),
                 update=True,
             )
             if not reply.error:
