@@ -3,7 +3,7 @@
 from bot.text.digest import DigestInput, DigestSentence, digest
 from bot.text.sentences import split_sentences
 from bot.text.summary import summarize
-from bot.text.topics import canonical_key, extract_topics
+from bot.text.topics import canonical_key, extract_topics, topic_matches
 from bot.text.trending import rank_trending
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "rank_trending",
     "split_sentences",
     "summarize",
+    "topic_matches",
 ]

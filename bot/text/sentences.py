@@ -21,6 +21,7 @@ under 0.1 ms.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["split_sentences"]
 
@@ -275,6 +276,16 @@ def split_sentences(text: str) -> list[str]:
     Whitespace inside a sentence is collapsed to single spaces; every returned sentence is
     non-empty.  Empty or whitespace-only input gives ``[]``.
     """
+    return list(sentences_of(text))
+
+
+@lru_cache(maxsize=8)
+def sentences_of(text: str) -> tuple[str, ...]:
+    """``split_sentences`` as an immutable, memoised tuple.
+
+    The summariser and the topic extractor both need the sentences of the same article
+    (``prepare_article`` calls one after the other), so the split is done once and shared.
+    """
     sentences: list[str] = []
     for block in _blocks(text):
         block = _WS.sub(" ", block)
@@ -289,4 +300,4 @@ def split_sentences(text: str) -> list[str]:
         piece = block[start:].strip()
         if piece:
             sentences.extend(_split_long(piece))
-    return sentences
+    return tuple(sentences)

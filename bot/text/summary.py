@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from bot.text._lexicon import idf, terms
-from bot.text.sentences import split_sentences
+from bot.text.sentences import sentences_of
 
 __all__ = ["rank_sentences", "summarize"]
 
@@ -124,10 +124,10 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     """
     if not 1 <= sentences <= 10:
         raise ValueError("sentences must be between 1 and 10")
-    all_sents = split_sentences(text)
+    all_sents = sentences_of(text)
     if len(all_sents) <= sentences:
-        return all_sents
-    cands = all_sents[:MAX_SENTENCES]
+        return list(all_sents)
+    cands = list(all_sents[:MAX_SENTENCES])
     scores, _ = rank_sentences(cands, title)
     best = sorted(range(len(cands)), key=lambda i: (-scores[i], i))[:sentences]
     return [cands[i] for i in sorted(best)]

