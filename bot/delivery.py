@@ -54,6 +54,9 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 900.0
 PACE_WINDOW = dt.timedelta(minutes=1)
 SEND_CONCURRENCY = 16  # channels posted to at once; posts within a channel stay in order
+# Posts per second per platform across all channels, under the platform's global limit
+# (Discord: 50 requests/s per bot), so a fan-out is paced instead of answered with 429s.
+PLATFORM_POSTS_PER_SECOND: dict[str, float] = {"discord": 48.0}
 LISTED_ITEMS = 10  # article titles shown in an overflow or digest post
 DIGEST_SENTENCES = 5
 DIGEST_INPUT_LIMIT = 50
@@ -239,6 +242,24 @@ def backoff(attempts: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
+class Pacer:
+    """Spaces calls at least 1/rate seconds apart (a token bucket of one)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            now = loop.time()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
 class Delivery:
     """Subscriptions and the two delivery passes. The scheduler calls `deliver_due`
     and `run_digest`; commands call `subscribe`, `unsubscribe` and `status`."""
@@ -249,9 +270,12 @@ class Delivery:
         config: AdminConfig,
         publishers: Mapping[str, Publisher],
         clock: Clock | None = None,
+        posts_per_second: Mapping[str, float] | None = None,
     ) -> None:
         self.store = store
         self.db = DeliveryStore(store)
+        rates = PLATFORM_POSTS_PER_SECOND if posts_per_second is None else posts_per_second
+        self._pacers = {platform: Pacer(rate) for platform, rate in rates.items()}
         self.config = config
         self.publishers = dict(publishers)
         self.clock: Clock = clock or SystemClock()
@@ -530,6 +554,9 @@ class Delivery:
         if reply is None:
             await self.db.mark_failed(post, "the article was deleted")
             return "failed"
+        pacer = self._pacers.get(publisher.platform)
+        if pacer is not None:
+            await pacer.wait()
         try:
             message_id = await publisher.publish(channel_id, reply, post.post_key)
         except ChannelUnavailable as exc:
