@@ -311,3 +311,21 @@ async def test_the_core_is_told_the_channel_and_whether_the_member_is_an_admin(
         (channel, False),
         (channel, True),
     ]
+
+
+async def test_a_slow_page_turn_is_deferred_then_edited_in_place(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(respond, "ACK_AFTER", 0.1)
+    async with simcord.run(NewsBot(SlowCommands(seeded), Settings(discord_token="t"))) as env:
+        world = make_world(env)
+        first = await world.alice.slash(world.channel, "news article", article="1")
+        turned = await world.alice.click(first.response.message, label="Next")
+        callbacks = [
+            r.json["type"]
+            for r in env.http_requests
+            if r.method == "POST" and r.path.endswith("/callback")
+        ]
+    assert callbacks == [5, 6]  # "thinking..." for the command, a silent deferral for the click
+    assert turned.response is not None and turned.response.id == first.response.id
+    assert "page 2 of 2" in (embeds_of(turned)[0].footer.text or "")
