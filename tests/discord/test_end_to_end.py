@@ -15,7 +15,7 @@ from bot.adapters.discord.publisher import DiscordPublisher
 from bot.commands import COMMANDS, Commands
 from bot.config import Settings, SettingsError
 from bot.models import Reply, ReplyItem
-from bot.ports import ChannelUnavailable
+from bot.ports import ChannelUnavailable, TemporaryFailure
 from tests.support.discord_client import fake_discord_env, running_client
 from tests.support.fake_discord import (
     CALLBACK_AUTOCOMPLETE_RESULT,
@@ -189,3 +189,13 @@ async def test_run_discord_hands_the_publisher_to_on_ready(
 async def test_run_discord_reports_a_rejected_token(fake: FakeDiscord, commands: Commands) -> None:
     with pytest.raises(SettingsError, match="DISCORD_TOKEN"):
         await run_discord(commands, Settings(discord_token="not-the-token"))
+
+
+async def test_a_long_rate_limit_is_a_temporary_failure_to_retry_later(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    fake.fail_next(POST_MESSAGE, 429, retry_after=120, method="POST")
+    with pytest.raises(TemporaryFailure) as later:
+        await bot.publisher.publish(str(fake.channel("news").id), Reply(title="x"), "k5")
+    assert later.value.retry_after is not None and later.value.retry_after >= 100
+    assert fake.messages_in("news") == []
