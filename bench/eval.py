@@ -6,6 +6,8 @@
 * 500N-KPCrowd: keyphrase F1@10 (lower-cased, Porter-stemmed exact phrase match) of our topic
   ranking (``extract_topics``, exactly what the bot uses) and of YAKE.
 * Median milliseconds per article of every method, and the ratio to LEAD-3 / YAKE.
+* Ingest throughput (``bench/ingest.py``): articles/s per stage, median of 3 runs, as a
+  ratio to parse-only in the same process.
 
 Data lives in ``../shared/data`` (relative to the repo root); missing files or packages are
 reported and skipped with exit status 0.  ``--limit N`` evaluates the first N records.
@@ -191,7 +193,7 @@ def eval_kpcrowd(rows: list[Row]) -> list[tuple[str, str, str, float]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
-    ap.add_argument("--only", choices=["bbc", "kpcrowd"], default=None)
+    ap.add_argument("--only", choices=["bbc", "kpcrowd", "ingest"], default=None)
     args = ap.parse_args(argv)
     rows: list[tuple[str, str, str, float]] = []
     if args.only in (None, "bbc"):
@@ -210,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows += eval_kpcrowd(load(KPCROWD, args.limit))
             except ImportError as exc:
                 print(f"skip KPCrowd: {exc} (pip install nltk yake)")
+    if args.only in (None, "ingest"):
+        from bench import ingest
+
+        ingest.main(["--runs", "3"])
     if not rows:
         return 0
     base: dict[str, float] = {}

@@ -526,10 +526,6 @@ def _merge_names(cands: dict[tuple[str, ...], _Candidate]) -> None:
 
 def _score(c: _Candidate) -> float:
     label = _label(c)
-    words = label.split()
-    capitalised = c.is_name
-    spec = sum(_specificity(_word(w)[1], capitalised) for w in words) / len(words)
-    spec *= 1 + PHRASE_BONUS * (len(words) - 1)
     pos = 1.0 + POS_W / (1.0 + c.first) ** 0.7
     if c.is_name:
         kind = K_NAME if len(c.words) == 1 or c.count >= 2 else K_MNAME1
@@ -539,8 +535,18 @@ def _score(c: _Candidate) -> float:
         kind = K_WEAK
     else:
         kind = 1.0
-    score: float = float(c.count) ** TF_EXP * spec**SPEC_EXP * pos * kind
+    score: float = float(c.count) ** TF_EXP * _label_spec(label, c.is_name) * pos * kind
     return score
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_spec(label: str, capitalised: bool) -> float:
+    """Specificity^SPEC_EXP of a label: mean word specificity, a bonus per extra word."""
+    words = label.split()
+    spec = sum(_specificity(_word(w)[1], capitalised) for w in words) / len(words)
+    spec *= 1 + PHRASE_BONUS * (len(words) - 1)
+    result: float = spec**SPEC_EXP
+    return result
 
 
 @lru_cache(maxsize=1 << 16)
