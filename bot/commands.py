@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot import text
 from bot.delivery import Delivery, SubscriptionError, describe
 from bot.models import Reply, ReplyItem
+from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
 from bot.store.deliveries import SubscriptionSpec
 
@@ -24,6 +26,10 @@ SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800
 SNIPPET_CHARS = 240
 MAX_QUERY_CHARS = 10_000
+TOPICS_SHOWN = 10
+TOPIC_ARTICLES = 10
+DIGEST_ARTICLES = 50
+DIGEST_SENTENCES = 5
 
 
 class CommandError(Exception):
@@ -80,6 +86,10 @@ CONSOLE_CONTEXT = CommandContext()
 ARTICLE_ID = Option(
     "article", "The article's number (shown as #12)", int, True, 1, None, autocomplete="article"
 )
+PERIODS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
+PERIOD = Option(
+    "period", "day, week, month or all (default week)", str, False, choices=tuple(PERIODS)
+)
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "latest",
@@ -104,6 +114,43 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "article",
         "Read an article in full",
         (ARTICLE_ID, Option("page", "Which page of the article", int, False, 1, None)),
+    ),
+    CommandSpec(
+        "summary",
+        "The key sentences of an article",
+        (
+            ARTICLE_ID,
+            Option("sentences", "How many sentences (1-10)", int, False, 1, 10),
+        ),
+    ),
+    CommandSpec(
+        "topics",
+        "What the news is about: topics trending in a period",
+        (PERIOD,),
+    ),
+    CommandSpec(
+        "topic",
+        "One topic: its latest articles and a digest of them",
+        (
+            Option(
+                "name",
+                "A person, place, organisation or phrase",
+                str,
+                True,
+                rest=True,
+                autocomplete="topic",
+            ),
+        ),
+    ),
+    CommandSpec(
+        "digest",
+        "A short digest of a period's news, optionally on one topic",
+        (
+            PERIOD,
+            Option(
+                "topic", "Only articles on this topic", str, False, rest=True, autocomplete="topic"
+            ),
+        ),
     ),
     CommandSpec(
         "subscribe",
@@ -227,6 +274,8 @@ def parse_command_line(line: str) -> tuple[CommandSpec, dict[str, Any]]:
     for option in spec.options:
         if option.name in raw or not positional:
             continue
+        if option.choices and positional[0].lower() not in option.choices:
+            continue  # `/news digest nato` leaves the period at its default
         if option.rest:
             raw[option.name] = " ".join(positional)
             positional = []
@@ -271,11 +320,36 @@ def _pages(body: str, size: int) -> list[str]:
     return pages or [""]
 
 
+def _digest_input(article: StoredArticle) -> text.DigestInput:
+    return text.DigestInput(article.id, article.title, article.body, article.summary)
+
+
 def _teaser(article: StoredArticle) -> str:
     return _clip(article.summary[0] if article.summary else article.body, SNIPPET_CHARS)
 
 
 Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period of news: `start`..`end` inclusive, and the same length just before it."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    previous_start: dt.date | None
+    # Set when the archive has nothing recent, so the window ends at its newest news.
+    shifted: bool = False
+
+    @property
+    def describe(self) -> str:
+        if self.name == "all":
+            return "all news"
+        label = {"day": "day", "week": "week", "month": "month"}[self.name]
+        if self.shifted:
+            return f"the {label} up to {self.end.isoformat()} (the newest news)"
+        return f"the last {label}"
 
 
 class Commands:
@@ -285,26 +359,71 @@ class Commands:
         self,
         store: Store,
         *,
+        timezone: dt.tzinfo = dt.UTC,
+        summary_sentences: int = 3,
+        clock: Clock | None = None,
         delivery: Delivery | None = None,
         jobs: Callable[[], list[tuple[str, str, dt.datetime | None]]] | None = None,
         sources: Callable[[], list[str]] | None = None,
     ) -> None:
         self.store = store
-        self.timezone: dt.tzinfo = dt.UTC
         # Set by `newsbot run` once the scheduler exists; None elsewhere (ask, tests).
         self.delivery = delivery
         self.jobs = jobs
         self.sources = sources
+        self.timezone = timezone
+        self.summary_sentences = summary_sentences
+        self.clock = clock or SystemClock()
         self._handlers: dict[str, Handler] = {
             "latest": self.latest,
             "search": self.search,
             "article": self.article,
+            "summary": self.summary,
+            "topics": self.topics,
+            "topic": self.topic,
+            "digest": self.digest,
             "help": self.help,
             "subscribe": self.subscribe,
             "unsubscribe": self.unsubscribe,
             "subscriptions": self.subscriptions,
             "status": self.status,
         }
+
+    def today(self) -> dt.date:
+        return self.clock.now().astimezone(self.timezone).date()
+
+    async def window(self, period: str) -> Window:
+        """The period ending today, or at the newest article when nothing is that recent."""
+        today = self.today()
+        days = PERIODS[period]
+        newest = await self.store.newest_date(today) or today
+        if days is None:
+            return Window(period, dt.date.min, today, None)
+        shifted = newest <= today - dt.timedelta(days=days)
+        end = newest if shifted else today
+        start = end - dt.timedelta(days=days - 1)
+        return Window(period, start, end, start - dt.timedelta(days=days), shifted)
+
+    async def _find_topic(self, name: str) -> tuple[str, str]:
+        """(key, label) of the topic a member typed, by exact key or a unique close match."""
+        key = text.canonical_key(name)
+        if not key:
+            raise CommandError("Which topic?", "Give a name, such as /news topic NATO.")
+        labels = await self.store.topic_labels([key])
+        if key in labels:
+            return key, labels[key]
+        words = key.split()
+        candidates = await self.store.topics_like(words[-1], 200) if words else []
+        matches = [(k, label) for k, label in candidates if text.topic_matches(name, k)]
+        if matches:
+            return matches[0]
+        suggestions = ", ".join(label for _, label in candidates[:5])
+        raise CommandError(
+            f"No topic named “{_clip(name, 60)}”",
+            f"Did you mean: {suggestions}?"
+            if suggestions
+            else "See /news topics for what's in the news.",
+        )
 
     async def run(
         self,
@@ -342,7 +461,7 @@ class Commands:
         return Reply(title=problem.title, text=problem.text, error=True)
 
     async def latest(self, count: int = 5) -> Reply:
-        articles = await self.store.latest(count)
+        articles = await self.store.latest(count, up_to=self.today())
         if not articles:
             return Reply(
                 title="No news yet",
@@ -400,6 +519,98 @@ class Commands:
             page=page,
             pages=len(pages),
             paging=("article", (("article", article),)),
+        )
+
+    async def summary(self, article: int, sentences: int | None = None) -> Reply:
+        found = await self.store.get_article(article)
+        if found is None:
+            raise CommandError(
+                f"No article #{article}", "Find one with /news latest or /news search."
+            )
+        count = sentences or self.summary_sentences
+        # The stored summary has the configured length; other lengths are cheap to compute.
+        lines = (
+            list(found.summary)
+            if count == self.summary_sentences and found.summary
+            else (text.summarize(found.body, sentences=count, title=found.title))
+        )
+        topics = await self.store.article_topics(found.id)
+        footer = f"#{found.id} · {found.date.isoformat()} · full text: /news article {found.id}"
+        return Reply(
+            title=found.title,
+            text="\n".join(f"• {line}" for line in lines),
+            items=(ReplyItem("Topics", ", ".join(topics[:8])),) if topics else (),
+            footer=footer,
+        )
+
+    async def topics(self, period: str = "week") -> Reply:
+        window = await self.window(period)
+        counts, total = await self.store.topic_counts(window.start, window.end)
+        if not counts:
+            return Reply(
+                title="No topics yet",
+                text="There is no news in this period. Try /news topics all.",
+            )
+        if window.previous_start is None:
+            ranked = list(counts.items())[:TOPICS_SHOWN]
+            previous: dict[str, int] = {}
+        else:
+            previous, previous_total = await self.store.topic_counts(
+                window.previous_start, window.start - dt.timedelta(days=1)
+            )
+            trending = text.rank_trending(counts, previous, total, previous_total, TOPICS_SHOWN)
+            ranked = [(key, counts[key]) for key, _ in trending]
+            # A small archive has few repeated topics; fill up with the most frequent ones.
+            seen = {key for key, _ in ranked}
+            for key, count in counts.items():
+                if len(ranked) >= TOPICS_SHOWN:
+                    break
+                if key not in seen:
+                    ranked.append((key, count))
+        labels = await self.store.topic_labels([key for key, _ in ranked])
+        items = []
+        for key, count in ranked:
+            detail = f"{count} article{'s' if count != 1 else ''}"
+            if window.previous_start is not None:
+                detail += f" (before: {previous.get(key, 0)})"
+            items.append(ReplyItem(labels.get(key, key), detail))
+        return Reply(
+            title=f"Topics in {window.describe}",
+            items=tuple(items),
+            footer=f"{total} article{'s' if total != 1 else ''} · more: /news topic <name>",
+        )
+
+    async def topic(self, name: str) -> Reply:
+        key, label = await self._find_topic(name)
+        articles = await self.store.articles_between(
+            dt.date.min, self.today(), TOPIC_ARTICLES, topic_key=key
+        )
+        sentences = text.digest([_digest_input(a) for a in articles], DIGEST_SENTENCES)
+        return Reply(
+            title=f"Topic: {label}",
+            text="\n".join(f"• {s.text} (#{s.article_id})" for s in sentences),
+            items=tuple(ReplyItem(a.title, "", article_id=a.id, date=a.date) for a in articles),
+            footer="Read one in full: /news article <number>",
+        )
+
+    async def digest(self, period: str = "week", topic: str | None = None) -> Reply:
+        window = await self.window(period)
+        key, label = await self._find_topic(topic) if topic else (None, "")
+        articles = await self.store.articles_between(
+            window.start, window.end, DIGEST_ARTICLES, topic_key=key
+        )
+        about = f" on {label}" if label else ""
+        if not articles:
+            return Reply(
+                title=f"No news{about} in {window.describe}",
+                text="Try a longer period, such as /news digest all.",
+            )
+        sentences = text.digest([_digest_input(a) for a in articles], DIGEST_SENTENCES)
+        return Reply(
+            title=f"Digest of {window.describe}{about}",
+            text="\n".join(f"• {s.text} (#{s.article_id})" for s in sentences),
+            footer=f"From {len(articles)} article{'s' if len(articles) != 1 else ''}"
+            " · read one: /news article <number>",
         )
 
     async def help(self) -> Reply:

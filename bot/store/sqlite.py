@@ -266,10 +266,11 @@ class Store:
 
     # -- reads ----------------------------------------------------------------
 
-    async def latest(self, limit: int, offset: int = 0) -> list[StoredArticle]:
+    async def latest(self, limit: int, up_to: dt.date) -> list[StoredArticle]:
+        """The newest articles dated up to `up_to`: future-dated ones wait for their day."""
         async with self._reader.execute(
-            "SELECT * FROM articles ORDER BY date DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
+            "SELECT * FROM articles WHERE date <= ? ORDER BY date DESC, id DESC LIMIT ?",
+            (up_to.isoformat(), limit),
         ) as cursor:
             return [_row_article(row) async for row in cursor]
 

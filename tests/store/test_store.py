@@ -113,6 +113,7 @@ async def test_topics_are_stored_and_replaced_on_edit(store: Store) -> None:
     assert rows == [("NATO", 1)]
 
 
-async def test_latest_orders_by_date_newest_first(store: Store) -> None:
+async def test_latest_orders_by_date_newest_first_and_holds_future_ones(store: Store) -> None:
     await store.save_articles([article(f"{d}.txt", f"Day {d}", f"Body {d}.", d) for d in (3, 1, 2)])
-    assert [a.title for a in await store.latest(2)] == ["Day 3", "Day 2"]
+    assert [a.title for a in await store.latest(2, dt.date(2024, 1, 31))] == ["Day 3", "Day 2"]
+    assert [a.title for a in await store.latest(5, dt.date(2024, 1, 1))] == ["Day 1"]
