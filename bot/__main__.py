@@ -41,6 +41,10 @@ log = logging.getLogger("newsbot")
 PROGRESS_MIN_ITEMS = 100
 
 
+def make_commands(store: Store, config: AdminConfig) -> Commands:
+    return Commands(store, timezone=config.tz, summary_sentences=config.summary_sentences)
+
+
 def _progress_bar(done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
@@ -109,7 +113,7 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
 async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
     async with Store.open(config.database_path) as store:
         await ingest_configured(store, config)
-        print(await answer(Commands(store), " ".join(args.line)))
+        print(await answer(make_commands(store, config), " ".join(args.line)))
     return 0
 
 
@@ -118,7 +122,7 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     async with Store.open(config.database_path) as store:
         report = await ingest_configured(store, config)
         log.info("seeds: %s", report.summary_line())
-        commands = Commands(store)
+        commands = make_commands(store, config)
         delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
         await delivery.sync_config(config.subscriptions)
         ingest = functools.partial(ingest_configured, store, config)
@@ -160,7 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="A news bot for Discord, Slack and the console.",
         parents=[common],
     )
-    parser.set_defaults(config=None, verbose=False)
     sub = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
     sub.add_parser(
         "run", parents=[common], help="run the bot (the console chat when no token is set)"
@@ -186,6 +189,10 @@ HANDLERS = {"run": cmd_run, "ingest": cmd_ingest, "check": cmd_check, "ask": cmd
 def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv()
     args = build_parser().parse_args(argv)
+    # Defaults are applied here, not with set_defaults: parents share their actions, so
+    # set_defaults would also undo the SUPPRESS that lets `--config` come first.
+    args.config = getattr(args, "config", None)
+    args.verbose = getattr(args, "verbose", False)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

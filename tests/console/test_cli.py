@@ -1,0 +1,124 @@
+"""The console bot as a user runs it: `newsbot ask`, piped commands, ingest and check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def newsbot(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "NEWSBOT_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def config_path(write_config: Callable[[str], Path]) -> Path:
+    return write_config("")
+
+
+def test_latest_shows_the_rutte_article_with_its_date(config_path: Path) -> None:
+    result = newsbot(config_path, "ask", "/news latest")
+    assert result.returncode == 0, result.stderr
+    assert "2024-12-04  Rutte: Putin Shows No Interest in Peace" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_search_finds_air_defense_with_a_marked_snippet(config_path: Path) -> None:
+    result = newsbot(config_path, "ask", "/news search air defense")
+    assert "Rutte: Putin Shows No Interest" in result.stdout
+    assert "[air] [defense] systems" in result.stdout
+    assert "1 result · page 1 of 1" in result.stdout
+
+
+def test_piped_commands_each_get_a_reply(config_path: Path) -> None:
+    script = (
+        "/news help\n"
+        "/news article 1\n"
+        "/news article 1 2\n"
+        "/news bogus\n"
+        "/news latest lots\n"
+        '/news search "unbalanced AND (NEAR\n'
+        "/news summary 1 2\n"
+        "/news topics all\n"
+        "/news topic putin\n"
+    )
+    result = newsbot(config_path, "run", stdin=script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr + out
+    assert "/news search <query> [page]" in out  # help lists commands with usage
+    assert "page 1 of 2" in out and "page 2 of 2" in out
+    assert "Error: Unknown command 'bogus'\n  Try /news help" in out
+    assert "Error: count must be a whole number, got 'lots'\n  Usage: /news latest [count]" in out
+    assert "No results for" in out
+    assert "• NATO Secretary General Mark Rutte emphasized" in out
+    assert "Mark Rutte" in out.split("Topics in all news", 1)[1]
+    assert "Topic: Vladimir Putin" in out
+
+
+def test_ingest_reports_each_outcome_and_is_idempotent(
+    config_path: Path, seeds_dir: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("date 2024-02-30 Impossible\nbody\n")
+    first = newsbot(config_path, "ingest", str(seeds_dir), str(bad))
+    assert first.returncode == 0
+    assert f"rejected: {bad}:1: impossible date 2024-02-30" in first.stdout
+    assert "1 added, 0 updated, 0 unchanged, 0 duplicate, 1 rejected" in first.stdout
+    again = newsbot(config_path, "ingest")
+    assert "0 added, 0 updated, 1 unchanged" in again.stdout
+
+
+def test_ingest_fails_only_when_nothing_could_be_read(config_path: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    result = newsbot(config_path, "ingest", str(bad), str(tmp_path / "missing"))
+    assert result.returncode == 1
+    assert f"rejected: {tmp_path / 'missing'}: no such file or folder" in result.stdout
+
+
+def test_check_summarises_config_and_database(config_path: Path) -> None:
+    newsbot(config_path, "ingest")
+    result = newsbot(config_path, "check")
+    assert result.returncode == 0
+    assert f"config: {config_path} is valid" in result.stdout
+    assert "articles: 1" in result.stdout
+
+
+def test_bad_config_is_one_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('timezone = "Nowhere/City"\n[summary]\nsentences = 0\n')
+    result = newsbot(path, "check")
+    assert result.returncode == 2
+    assert f"{path}: 2 problems in the config" in result.stderr
+    assert "timezone: unknown timezone 'Nowhere/City'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_from_environment_variable(config_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env["NEWSBOT_CONFIG"] = str(config_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "/news latest 1"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert "Rutte" in result.stdout
