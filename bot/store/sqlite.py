@@ -101,6 +101,10 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -382,7 +386,7 @@ class Store:
 
     async def topics_like(self, word: str, limit: int) -> list[tuple[str, str]]:
         """(key, label) of topics whose key contains `word`, most used first."""
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = f"%{_like_escape(word)}%"
         async with self._reader.execute(
             "SELECT t.key, t.label FROM topics t LEFT JOIN article_topics at ON at.topic_id = t.id"
             " WHERE t.key LIKE ? ESCAPE '\\' GROUP BY t.id ORDER BY count(at.article_id) DESC"
@@ -390,6 +394,70 @@ class Store:
             (pattern, limit),
         ) as cursor:
             return [(row[0], row[1]) async for row in cursor]
+
+    async def article_title_matches(self, typed: str, limit: int) -> list[tuple[int, str]]:
+        """(id, title) of articles matching what a member has typed so far, for autocomplete.
+
+        Empty input lists the newest; a number (`12`, `#12`) finds that article; words
+        are matched against titles, the last one as a prefix while it is being typed.
+        """
+        typed = typed.strip()
+        number = typed.lstrip("#")
+        if number.isdigit():
+            sql = "SELECT id, title FROM articles WHERE id = ?"
+            params: tuple[object, ...] = (int(number),)
+        elif not typed:
+            sql = "SELECT id, title FROM articles ORDER BY date DESC, id DESC LIMIT ?"
+            params = (limit,)
+        else:
+            words = typed.replace("*", " ").split()
+            # One letter matches too much to help (and is slow on a big archive).
+            prefix = len(words[-1]) >= 2 and not typed[-1].isspace()
+            query = to_fts_query(" ".join(f"title:{w}" for w in words) + ("*" if prefix else ""))
+            if query is None:
+                return []
+            sql = (
+                "SELECT a.id, a.title FROM articles_fts JOIN articles a"
+                " ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+                " ORDER BY a.date DESC, a.id DESC LIMIT ?"
+            )
+            params = (query, limit)
+        async with self._reader.execute(sql, params) as cursor:
+            return [(int(row[0]), str(row[1])) async for row in cursor]
+
+    async def topic_label_matches(self, typed: str, limit: int, max_label_chars: int) -> list[str]:
+        """Topic labels containing what was typed: the exact name, then names starting
+        with it, then names with a word starting with it, then the rest; ties go to the
+        topic with more articles. Each label once."""
+        typed = " ".join(typed.split())
+        escaped = _like_escape(typed)
+        async with self._reader.execute(
+            "SELECT label FROM topics"
+            " WHERE label LIKE ? ESCAPE '\\' AND length(label) <= ?"
+            " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
+            "               WHEN label LIKE ? ESCAPE '\\' THEN 1"
+            "               WHEN label LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END,"
+            " (SELECT count(*) FROM article_topics WHERE topic_id = topics.id) DESC, label"
+            " LIMIT ?",
+            (f"%{escaped}%", max_label_chars, typed, f"{escaped}%", f"% {escaped}%", limit * 2),
+        ) as cursor:
+            labels = [str(row[0]) async for row in cursor]
+        # Two keys can carry the same label; a choice list shows it once.
+        return list(dict.fromkeys(labels))[:limit]
+
+    async def get_meta(self, key: str) -> str | None:
+        """A value from the small key/value table for adapters' bookkeeping."""
+        async with self._reader.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     async def article_topics(self, article_id: int) -> list[str]:
         """The article's topic labels, main topic first."""

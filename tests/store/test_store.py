@@ -117,3 +117,50 @@ async def test_latest_orders_by_date_newest_first_and_holds_future_ones(store: S
     await store.save_articles([article(f"{d}.txt", f"Day {d}", f"Body {d}.", d) for d in (3, 1, 2)])
     assert [a.title for a in await store.latest(2, dt.date(2024, 1, 31))] == ["Day 3", "Day 2"]
     assert [a.title for a in await store.latest(5, dt.date(2024, 1, 1))] == ["Day 1"]
+
+
+async def test_title_autocomplete_by_number_newest_or_word_prefix(store: Store) -> None:
+    await store.save_articles(
+        [
+            article("a.txt", "Elections called in Spain", "Body a.", 1),
+            article("b.txt", "Election results delayed", "Body b.", 2),
+            article("c.txt", "Storm over the sea", "Body c.", 3),
+        ]
+    )
+    assert await store.article_title_matches("#3", 25) == [(3, "Storm over the sea")]
+    assert [t for _, t in await store.article_title_matches("", 2)] == [
+        "Storm over the sea",
+        "Election results delayed",
+    ]
+    assert [i for i, _ in await store.article_title_matches("elect", 25)] == [2, 1]
+    assert await store.article_title_matches('" OR (', 25) == []
+
+
+async def test_topic_autocomplete_prefers_exact_then_prefix_then_word(store: Store) -> None:
+    topics = tuple(
+        TopicLabel(key, label)
+        for key, label in [
+            ("natural gas", "natural gas"),
+            ("nato", "NATO"),
+            ("nato summit", "NATO summit"),
+            ("senator", "senator"),
+        ]
+    )
+    await store.save_articles([dataclasses.replace(article(), topics=topics)])
+    assert await store.topic_label_matches("nat", 25, 100) == [
+        "NATO",
+        "NATO summit",
+        "natural gas",
+        "senator",
+    ]
+    assert (await store.topic_label_matches("nato", 25, 100))[0] == "NATO"
+    assert await store.topic_label_matches("100%_", 25, 100) == []
+
+
+async def test_meta_values_survive_a_restart(tmp_path: Path) -> None:
+    async with Store.open(tmp_path / "news.db") as store:
+        assert await store.get_meta("k") is None
+        await store.set_meta("k", "one")
+        await store.set_meta("k", "two")
+    async with Store.open(tmp_path / "news.db") as store:
+        assert await store.get_meta("k") == "two"

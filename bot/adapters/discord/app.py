@@ -53,21 +53,6 @@ def tree_hash(tree: discord.app_commands.CommandTree[Any], guild_id: int | None)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-async def read_meta(store: Store, key: str) -> str | None:
-    async with store.reader.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
-        row = await cursor.fetchone()
-    return str(row[0]) if row else None
-
-
-async def write_meta(store: Store, key: str, value: str) -> None:
-    async with store.write() as db:
-        await db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-
 async def sync_if_changed(
     tree: discord.app_commands.CommandTree[Any],
     store: Store,
@@ -77,11 +62,11 @@ async def sync_if_changed(
     """Sync the scope's commands unless the same tree was synced before; True if synced."""
     key = sync_scope_key(application_id, guild_id)
     digest = tree_hash(tree, guild_id)
-    if await read_meta(store, key) == digest:
+    if await store.get_meta(key) == digest:
         log.info("discord commands unchanged (%s); not syncing", key)
         return False
     synced = await tree.sync(guild=discord.Object(guild_id) if guild_id else None)
-    await write_meta(store, key, digest)
+    await store.set_meta(key, digest)
     log.info("synced %d discord command(s) (%s)", len(synced), key)
     return True
 

@@ -25,8 +25,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.autocomplete import article_matches, topic_matches
 from bot.adapters.discord.render import (
+    CHOICE_NAME_LIMIT,
     CHOICES_LIMIT,
     choice_name,
     command_description,
@@ -67,7 +67,7 @@ def _autocompleter(commands: Commands, source: str) -> AutocompleteCallback | No
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            found = await article_matches(store, current, CHOICES_LIMIT)
+            found = await store.article_title_matches(current, CHOICES_LIMIT)
         except Exception:
             log.exception("article autocomplete failed for %r", current)
             return []
@@ -80,7 +80,7 @@ def _autocompleter(commands: Commands, source: str) -> AutocompleteCallback | No
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            found = await topic_matches(store, current, CHOICES_LIMIT)
+            found = await store.topic_label_matches(current, CHOICES_LIMIT, CHOICE_NAME_LIMIT)
         except Exception:
             log.exception("topic autocomplete failed for %r", current)
             return []
