@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import text
 from bot.delivery import Delivery, SubscriptionError, describe
-from bot.models import Reply, ReplyItem
+from bot.models import Reply, ReplyItem, bullet_list
 from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
 from bot.store.deliveries import SubscriptionSpec
@@ -538,7 +538,7 @@ class Commands:
         footer = f"#{found.id} · {found.date.isoformat()} · full text: /news article {found.id}"
         return Reply(
             title=found.title,
-            text="\n".join(f"• {line}" for line in lines),
+            text=bullet_list(lines),
             items=(ReplyItem("Topics", ", ".join(topics[:8])),) if topics else (),
             footer=footer,
         )
@@ -588,7 +588,7 @@ class Commands:
         sentences = text.digest([_digest_input(a) for a in articles], DIGEST_SENTENCES)
         return Reply(
             title=f"Topic: {label}",
-            text="\n".join(f"• {s.text} (#{s.article_id})" for s in sentences),
+            text=bullet_list([f"{s.text} (#{s.article_id})" for s in sentences]),
             items=tuple(ReplyItem(a.title, "", article_id=a.id, date=a.date) for a in articles),
             footer="Read one in full: /news article <number>",
         )
@@ -608,7 +608,7 @@ class Commands:
         sentences = text.digest([_digest_input(a) for a in articles], DIGEST_SENTENCES)
         return Reply(
             title=f"Digest of {window.describe}{about}",
-            text="\n".join(f"• {s.text} (#{s.article_id})" for s in sentences),
+            text=bullet_list([f"{s.text} (#{s.article_id})" for s in sentences]),
             footer=f"From {len(articles)} article{'s' if len(articles) != 1 else ''}"
             " · read one: /news article <number>",
         )

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig, SubscriptionConfig
-from bot.models import Reply, ReplyItem
+from bot.models import Reply, ReplyItem, bullet_list
 from bot.ports import ChannelUnavailable, Clock, Publisher, SystemClock, TemporaryFailure
 from bot.store import Store
 from bot.store.deliveries import (
@@ -178,9 +178,11 @@ def describe(spec: SubscriptionSpec) -> str:
 
 
 def _teaser(facts: ArticleFacts, limit: int = 300) -> str:
+    """The article's stored summary (what sets us apart), or the start of its body."""
     article = facts.article
-    text = " ".join(article.summary[:2]) if article.summary else article.body
-    text = " ".join(text.split())
+    if article.summary:
+        return bullet_list(article.summary)
+    text = " ".join(article.body.split())
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -229,7 +231,7 @@ def build_post(post: PendingPost, facts: Mapping[int, ArticleFacts]) -> Reply | 
         count = len(found)
         return Reply(
             title=f"Digest: {count} new item{'s' if count != 1 else ''}",
-            text=" ".join(sentence.text for sentence in picked),
+            text=bullet_list([f"{s.text} (#{s.article_id})" for s in picked]),
             items=items,
             footer=footer,
         )

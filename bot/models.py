@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -54,3 +55,8 @@ class Reply:
     pages: int = 1
     # The command that produces another page of this reply: ("article", {"article_id": 3}).
     paging: tuple[str, tuple[tuple[str, object], ...]] | None = None
+
+
+def bullet_list(lines: Sequence[str]) -> str:
+    """Reply text with one bullet per line: summaries and digests look alike everywhere."""
+    return "\n".join(f"• {line}" for line in lines)

@@ -17,10 +17,18 @@ def _marked(text: str) -> str:
 
 
 def _wrap(text: str, indent: str) -> str:
-    paragraphs = [p for p in text.split("\n") if p.strip()]
-    return "\n\n".join(
-        textwrap.fill(p, WIDTH, initial_indent=indent, subsequent_indent=indent) for p in paragraphs
-    )
+    """Wrap paragraphs with a blank line between them; bullets hang and stay together."""
+    blocks: list[str] = []
+    for paragraph in (p for p in text.split("\n") if p.strip()):
+        bullet = paragraph.startswith("• ")
+        wrapped = textwrap.fill(
+            paragraph, WIDTH, initial_indent=indent, subsequent_indent=indent + "  " * bullet
+        )
+        if bullet and blocks and blocks[-1].lstrip().startswith("• "):
+            blocks[-1] += "\n" + wrapped
+        else:
+            blocks.append(wrapped)
+    return "\n\n".join(blocks)
 
 
 def _item(item: ReplyItem) -> str:
