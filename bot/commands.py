@@ -17,10 +17,9 @@ from typing import Any
 
 from bot import text
 from bot.delivery import Delivery, SubscriptionError, describe
-from bot.models import Reply, ReplyItem, bullet_list
+from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
-from bot.store.deliveries import SubscriptionSpec
 
 SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800

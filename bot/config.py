@@ -19,6 +19,8 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.models import SubscriptionSpec
+
 DEFAULT_CONFIG_PATH = Path("config/newsbot.toml")
 CONFIG_ENV_VAR = "NEWSBOT_CONFIG"
 
@@ -44,20 +46,6 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True)
-class SubscriptionConfig:
-    """A subscription declared by the admin in the config file."""
-
-    channel: str
-    mode: str = "instant"
-    schedule: str = ""
-    topics: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    backfill: int = 0
-    on_this_day: bool = False
-
-
-@dataclass(frozen=True)
 class AdminConfig:
     """Everything the admin sets in `config/newsbot.toml`. Relative paths are
     resolved against the directory the bot runs in."""
@@ -73,7 +61,7 @@ class AdminConfig:
     delivery_time: str = "09:00"
     delivery_posts_per_minute: int = 5
     delivery_catch_up_limit: int = 5
-    subscriptions: tuple[SubscriptionConfig, ...] = field(default_factory=tuple)
+    subscriptions: tuple[SubscriptionSpec, ...] = field(default_factory=tuple)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -208,7 +196,7 @@ def _check_value(
     return True
 
 
-def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionConfig | None:
+def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionSpec | None:
     where = f"subscriptions[{index}]."
     if not isinstance(raw, dict):
         problems.append(f"subscriptions[{index}]: must be a table ([[subscriptions]])")
@@ -244,7 +232,7 @@ def _validate_subscription(index: int, raw: Any, problems: list[str]) -> Subscri
         problems.append(f"{where}schedule: only digest subscriptions take a schedule")
     if len(problems) > before or channel is None:
         return None
-    return SubscriptionConfig(**values)
+    return SubscriptionSpec(**values)
 
 
 def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
@@ -278,7 +266,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         if message := _channel_name(channel):
             problems.append(f"console.channels: {message}")
 
-    subscriptions: list[SubscriptionConfig] = []
+    subscriptions: list[SubscriptionSpec] = []
     raw_subscriptions = raw.get("subscriptions", [])
     if not isinstance(raw_subscriptions, list):
         problems.append("subscriptions: must be an array of tables ([[subscriptions]])")

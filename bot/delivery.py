@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig, SubscriptionConfig
-from bot.models import Reply, ReplyItem, bullet_list
+from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig
+from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import ChannelUnavailable, Clock, Publisher, SystemClock, TemporaryFailure
 from bot.store import Store
 from bot.store.deliveries import (
@@ -42,7 +42,6 @@ from bot.store.deliveries import (
     LedgerCounts,
     PendingPost,
     Subscription,
-    SubscriptionSpec,
 )
 from bot.text import DigestInput, canonical_key, digest
 
@@ -125,21 +124,6 @@ def normalise_spec(spec: SubscriptionSpec) -> SubscriptionSpec:
         exclude=tuple(dict.fromkeys(exclude)),
         backfill=spec.backfill,
         on_this_day=spec.on_this_day,
-    )
-
-
-def spec_from_config(item: SubscriptionConfig) -> SubscriptionSpec:
-    return normalise_spec(
-        SubscriptionSpec(
-            channel=item.channel,
-            mode=item.mode,
-            schedule=item.schedule,
-            topics=item.topics,
-            keywords=item.keywords,
-            exclude=item.exclude,
-            backfill=item.backfill,
-            on_this_day=item.on_this_day,
-        )
     )
 
 
@@ -291,13 +275,13 @@ class Delivery:
 
     # -- subscriptions ----------------------------------------------------------------------
 
-    async def sync_config(self, items: Sequence[SubscriptionConfig]) -> SyncReport:
+    async def sync_config(self, items: Sequence[SubscriptionSpec]) -> SyncReport:
         """Make the config-declared subscriptions match the config: add, update, remove."""
         wanted: dict[str, SubscriptionSpec] = {}
         ordinal: dict[str, int] = defaultdict(int)
         for item in items:
             ordinal[item.channel] += 1
-            wanted[f"{item.channel}#{ordinal[item.channel]}"] = spec_from_config(item)
+            wanted[f"{item.channel}#{ordinal[item.channel]}"] = normalise_spec(item)
         existing = {
             sub.config_key: sub
             for sub in await self.db.subscriptions()

@@ -57,6 +57,20 @@ class Reply:
     paging: tuple[str, tuple[tuple[str, object], ...]] | None = None
 
 
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """What a subscription asks for, the same whether the config or a command made it."""
+
+    channel: str  # "console:news", "discord:<channel id>", "slack:<channel id>"
+    mode: str = "instant"  # or "digest"
+    schedule: str = ""  # digest only: a cron line in the configured timezone
+    topics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    backfill: int = 0
+    on_this_day: bool = False
+
+
 def bullet_list(lines: Sequence[str]) -> str:
     """Reply text with one bullet per line: summaries and digests look alike everywhere."""
     return "\n".join(f"• {line}" for line in lines)

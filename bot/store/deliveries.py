@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.models import SubscriptionSpec
 from bot.store.sqlite import Store, StoredArticle, _row_article
 
 ORIGINS = ("config", "command")
@@ -23,20 +24,6 @@ def iso(moment: dt.datetime) -> str:
 
 def _parse(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class SubscriptionSpec:
-    """What a subscription asks for; identical for config and command ones."""
-
-    channel: str
-    mode: str = "instant"
-    schedule: str = ""
-    topics: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    backfill: int = 0
-    on_this_day: bool = False
 
 
 @dataclass(frozen=True)

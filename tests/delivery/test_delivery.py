@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.config import SubscriptionConfig
 from bot.delivery import Delivery, backoff
-from bot.models import Reply
+from bot.models import Reply, SubscriptionSpec
 from bot.ports import ChannelUnavailable, TemporaryFailure
 from bot.store import Store
-from bot.store.deliveries import SubscriptionSpec
 
 from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher, make_config
 
@@ -236,7 +234,7 @@ async def test_two_subscriptions_of_one_channel_post_an_article_once(
 async def test_config_subscriptions_are_synced_added_updated_removed(
     store: Store, tmp_path: Path, clock: FakeClock, publisher: RecordingPublisher
 ) -> None:
-    def delivery_for(*subs: SubscriptionConfig) -> Delivery:
+    def delivery_for(*subs: SubscriptionSpec) -> Delivery:
         config = make_config(
             tmp_path,
             subscriptions=[
@@ -250,14 +248,14 @@ async def test_config_subscriptions_are_synced_added_updated_removed(
         )
         return Delivery(store, config, {"console": publisher}, clock)
 
-    one = SubscriptionConfig("console:news", topics=("NATO",))
-    two = SubscriptionConfig("console:world", mode="digest", schedule="0 8 * * *")
+    one = SubscriptionSpec("console:news", topics=("NATO",))
+    two = SubscriptionSpec("console:world", mode="digest", schedule="0 8 * * *")
     d = delivery_for(one, two)
     report = await d.sync_config(d.config.subscriptions)
     assert (report.added, report.updated, report.removed) == (2, 0, 0)
     report = await d.sync_config(d.config.subscriptions)
     assert (report.added, report.updated, report.removed) == (0, 0, 0)
-    changed = SubscriptionConfig("console:news", topics=("NATO", "Russia"))
+    changed = SubscriptionSpec("console:news", topics=("NATO", "Russia"))
     d = delivery_for(changed)
     report = await d.sync_config(d.config.subscriptions)
     assert (report.added, report.updated, report.removed) == (0, 1, 1)

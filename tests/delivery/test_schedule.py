@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from bot.models import SubscriptionSpec
 from bot.scheduler import NewsScheduler
-from bot.store.deliveries import SubscriptionSpec
 
 from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher
 
