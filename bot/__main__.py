@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -41,8 +42,10 @@ log = logging.getLogger("newsbot")
 PROGRESS_MIN_ITEMS = 100
 
 
-def make_commands(store: Store, config: AdminConfig) -> Commands:
-    return Commands(store, timezone=config.tz, summary_sentences=config.summary_sentences)
+def make_commands(store: Store, config: AdminConfig, **services: Any) -> Commands:
+    return Commands(
+        store, timezone=config.tz, summary_sentences=config.summary_sentences, **services
+    )
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -122,17 +125,17 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     async with Store.open(config.database_path) as store:
         report = await ingest_configured(store, config)
         log.info("seeds: %s", report.summary_line())
-        commands = make_commands(store, config)
         delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
         await delivery.sync_config(config.subscriptions)
         ingest = functools.partial(ingest_configured, store, config)
         async with NewsScheduler(delivery, config, ingest) as scheduler:
-            commands.delivery = delivery
-            commands.jobs = scheduler.next_runs
-            commands.sources = lambda: [
+            source = (
                 f"Seeds folder: {config.seeds_folder} "
                 f"(polled every {config.seeds_poll_interval_seconds} s)"
-            ]
+            )
+            commands = make_commands(
+                store, config, delivery=delivery, jobs=scheduler.next_runs, sources=lambda: [source]
+            )
             if settings.discord_token:
                 from bot.adapters.discord.app import run_discord
 

@@ -345,10 +345,9 @@ class Window:
     def describe(self) -> str:
         if self.name == "all":
             return "all news"
-        label = {"day": "day", "week": "week", "month": "month"}[self.name]
         if self.shifted:
-            return f"the {label} up to {self.end.isoformat()} (the newest news)"
-        return f"the last {label}"
+            return f"the {self.name} up to {self.end.isoformat()} (the newest news)"
+        return f"the last {self.name}"
 
 
 class Commands:
@@ -366,7 +365,7 @@ class Commands:
         sources: Callable[[], list[str]] | None = None,
     ) -> None:
         self.store = store
-        # Set by `newsbot run` once the scheduler exists; None elsewhere (ask, tests).
+        # Given by `newsbot run`, which runs the scheduler; None elsewhere (ask, tests).
         self.delivery = delivery
         self.jobs = jobs
         self.sources = sources

@@ -11,6 +11,7 @@ the running loop.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_INTERVAL_SECONDS = 10
 MISFIRE_GRACE_SECONDS = 300
+STOP_GRACE_SECONDS = 10
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 
 Ingest = Callable[[], Awaitable[object]]
@@ -46,6 +48,7 @@ class NewsScheduler:
         self.ingest = ingest
         self.deliver_interval = deliver_interval_seconds
         self.scheduler: Any = None
+        self._running: set[asyncio.Future[object]] = set()
 
     async def start(self) -> None:
         """Start in the running loop; the deliver job runs at once to catch up."""
@@ -60,7 +63,7 @@ class NewsScheduler:
                 replace_existing=True,
             )
         self.scheduler.add_job(
-            self.delivery.deliver_due,
+            self._deliver,
             IntervalTrigger(seconds=self.deliver_interval),
             id="deliver",
             name="deliver due items",
@@ -103,10 +106,23 @@ class NewsScheduler:
 
     async def _ingest(self) -> None:
         assert self.ingest is not None
-        await self.ingest()
+        await self._finish(self.ingest())
+
+    async def _deliver(self) -> None:
+        await self._finish(self.delivery.deliver_due())
 
     async def _digest(self, subscription_id: int, schedule: str) -> None:
-        await self.delivery.run_digest(subscription_id)
+        await self._finish(self.delivery.run_digest(subscription_id))
+
+    async def _finish(self, work: Awaitable[object]) -> None:
+        """Run a job's work as a task that stop() lets finish instead of cancelling it."""
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._running.discard(task)
 
     def wake(self, job_id: str = "deliver") -> None:
         """Run a job now (e.g. deliver once a platform connects) instead of at its next tick."""
@@ -119,11 +135,17 @@ class NewsScheduler:
             return []
         return [(job.id, job.name, job.next_run_time) for job in self.scheduler.get_jobs()]
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop the jobs; work already running (a delivery burst) gets a moment to finish."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.delivery.on_change = None
         self.scheduler = None
+        if self._running:
+            _, unfinished = await asyncio.wait(self._running, timeout=STOP_GRACE_SECONDS)
+            for task in unfinished:  # the ledger re-sends these safely after a restart
+                task.cancel()
+            self._running.clear()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -135,4 +157,4 @@ class NewsScheduler:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        await self.stop()
