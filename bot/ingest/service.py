@@ -79,7 +79,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
             found.append(path)
         else:
             missing.append(IngestError(str(path), "no such file or folder"))
-    return found, missing
+    # The same file named twice (a folder and a file in it) is read once.
+    return list(dict.fromkeys(found)), missing
 
 
 def count_inputs(files: Sequence[Path]) -> int:
@@ -157,6 +158,20 @@ async def ingest_paths(
     total = count_inputs(files) if progress else 0
     done = 0
     executor: Executor | None = None
+    # While one batch is written, the next is parsed and prepared on the worker cores.
+    saving: asyncio.Task[list[IngestResult]] | None = None
+    saving_size = 0
+
+    async def finish_saving() -> None:
+        nonlocal done
+        if saving is None:
+            return
+        for result in await saving:
+            report.record(result)
+        done += saving_size
+        if progress:
+            progress(done, max(total, done))
+
     try:
         for batch in _batches(_parse_all(files, max_bytes, default_date)):
             articles = [item for item in batch if isinstance(item, Article)]
@@ -171,12 +186,14 @@ async def ingest_paths(
                     changed.append(article)
             if len(changed) >= PARALLEL_THRESHOLD and executor is None:
                 executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-            for result in await store.save_articles(await _prepare(prepare, changed, executor)):
-                report.record(result)
-            done += len(batch)
-            if progress:
-                progress(done, max(total, done))
+            prepared = await _prepare(prepare, changed, executor)
+            await finish_saving()
+            saving, saving_size = asyncio.create_task(store.save_articles(prepared)), len(batch)
+        await finish_saving()
+        saving = None
     finally:
+        if saving is not None:
+            saving.cancel()
         if executor is not None:
             executor.shutdown()
     for error in report.rejected:

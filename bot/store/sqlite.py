@@ -176,97 +176,73 @@ class Store:
 
     async def known_articles(self, sources: Sequence[str]) -> dict[str, tuple[int, str]]:
         """source -> (article id, content hash) for the sources already stored."""
-        found: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(sources), 500):
-            chunk = sources[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with self._reader.execute(
-                f"SELECT source, id, content_hash FROM articles WHERE source IN ({marks})", chunk
-            ) as cursor:
-                found.update({row[0]: (row[1], row[2]) async for row in cursor})
-        return found
+        rows = await _rows_in(self._reader, "source", sources)
+        return {row["source"]: (row["id"], row["content_hash"]) for row in rows}
 
     async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
-        """Insert new articles, update edited ones, skip unchanged ones; one transaction."""
-        results: list[IngestResult] = []
+        """Insert new articles, update edited ones, skip unchanged ones; one transaction.
+
+        Lookups and topic rows go in a few batched statements: each statement is a
+        round trip to the connection's thread, and per-row trips dominated ingest.
+        """
         now = _utc_now().isoformat()
+        results: list[IngestResult] = []
+        saved: list[tuple[int, PreparedArticle]] = []
         async with self.write() as db:
+            sources = [item.article.source for item in items]
+            hashes = [item.article.content_hash for item in items]
+            # source -> (id, hash) and hash -> (id, source), kept current as the batch is written
+            by_source = {
+                row["source"]: (row["id"], row["content_hash"])
+                for row in await _rows_in(db, "source", sources)
+            }
+            by_hash = {
+                row["content_hash"]: (row["id"], row["source"])
+                for row in await _rows_in(db, "content_hash", hashes)
+            }
             for item in items:
-                results.append(await self._save_one(db, item, now))
+                article = item.article
+                stored = by_source.get(article.source)
+                if stored is not None and stored[1] == article.content_hash:
+                    results.append(IngestResult(article.source, Outcome.UNCHANGED, stored[0]))
+                    continue
+                owner = by_hash.get(article.content_hash)
+                if owner is not None:
+                    results.append(
+                        IngestResult(article.source, Outcome.DUPLICATE, owner[0], owner[1])
+                    )
+                    continue
+                values = (
+                    article.title,
+                    article.date.isoformat(),
+                    article.body,
+                    article.content_hash,
+                    json.dumps(list(item.summary), ensure_ascii=False),
+                    now,
+                )
+                if stored is not None:
+                    article_id = stored[0]
+                    await db.execute(
+                        "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?,"
+                        " summary = ?, updated_at = ? WHERE id = ?",
+                        (*values, article_id),
+                    )
+                    outcome = Outcome.UPDATED
+                else:
+                    cursor = await db.execute(
+                        "INSERT INTO articles (title, date, body, content_hash, summary,"
+                        " updated_at, ingested_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, now, article.source),
+                    )
+                    assert cursor.lastrowid is not None
+                    article_id = cursor.lastrowid
+                    outcome = Outcome.ADDED
+                by_source[article.source] = (article_id, article.content_hash)
+                by_hash[article.content_hash] = (article_id, article.source)
+                saved.append((article_id, item))
+                results.append(IngestResult(article.source, outcome, article_id))
+            await _replace_topics(db, saved)
         return results
-
-    async def _save_one(
-        self, db: aiosqlite.Connection, item: PreparedArticle, now: str
-    ) -> IngestResult:
-        article = item.article
-        async with db.execute(
-            "SELECT id, source, content_hash FROM articles WHERE source = ? OR content_hash = ?",
-            (article.source, article.content_hash),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
-        same_source = next((row for row in rows if row["source"] == article.source), None)
-        same_content = next(
-            (row for row in rows if row["content_hash"] == article.content_hash), None
-        )
-        if same_source is not None and same_source["content_hash"] == article.content_hash:
-            return IngestResult(article.source, Outcome.UNCHANGED, same_source["id"])
-        if same_content is not None:
-            return IngestResult(
-                article.source, Outcome.DUPLICATE, same_content["id"], same_content["source"]
-            )
-        summary = json.dumps(list(item.summary), ensure_ascii=False)
-        if same_source is not None:
-            article_id = int(same_source["id"])
-            await db.execute(
-                "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?,"
-                " summary = ?, updated_at = ? WHERE id = ?",
-                (
-                    article.title,
-                    article.date.isoformat(),
-                    article.body,
-                    article.content_hash,
-                    summary,
-                    now,
-                    article_id,
-                ),
-            )
-            outcome = Outcome.UPDATED
-        else:
-            cursor = await db.execute(
-                "INSERT INTO articles (source, title, date, body, content_hash, summary,"
-                " ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    article.source,
-                    article.title,
-                    article.date.isoformat(),
-                    article.body,
-                    article.content_hash,
-                    summary,
-                    now,
-                    now,
-                ),
-            )
-            assert cursor.lastrowid is not None
-            article_id = cursor.lastrowid
-            outcome = Outcome.ADDED
-        await self._replace_topics(db, article_id, item.topics)
-        return IngestResult(article.source, outcome, article_id)
-
-    async def _replace_topics(
-        self, db: aiosqlite.Connection, article_id: int, topics: Sequence[TopicLabel]
-    ) -> None:
-        await db.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
-        for rank, topic in enumerate(topics, start=1):
-            # The first label seen for a key names the topic; later variants merge into it.
-            await db.execute(
-                "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                (topic.key, topic.label),
-            )
-            await db.execute(
-                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
-                " SELECT ?, id, ? FROM topics WHERE key = ?",
-                (article_id, rank, topic.key),
-            )
 
     # -- reads ----------------------------------------------------------------
 
@@ -482,6 +458,45 @@ class Store:
             last_ingest=dt.datetime.fromisoformat(row[2]) if row[2] else None,
             schema_version=await self.schema_version(),
         )
+
+
+async def _rows_in(
+    db: aiosqlite.Connection, column: str, values: Sequence[str]
+) -> list[sqlite3.Row]:
+    """Articles whose `column` is one of `values`, in chunks under SQLite's variable limit."""
+    rows: list[sqlite3.Row] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        async with db.execute(
+            f"SELECT id, source, content_hash FROM articles WHERE {column} IN ({marks})", chunk
+        ) as cursor:
+            rows.extend(await cursor.fetchall())
+    return rows
+
+
+async def _replace_topics(
+    db: aiosqlite.Connection, saved: Sequence[tuple[int, PreparedArticle]]
+) -> None:
+    """Set the ranked topics of just-saved articles, replacing any they had."""
+    await db.executemany(
+        "DELETE FROM article_topics WHERE article_id = ?",
+        [(article_id,) for article_id, _ in saved],
+    )
+    # The first label seen for a key names the topic; later variants merge into it.
+    await db.executemany(
+        "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        [(topic.key, topic.label) for _, item in saved for topic in item.topics],
+    )
+    await db.executemany(
+        "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
+        " SELECT ?, id, ? FROM topics WHERE key = ?",
+        [
+            (article_id, rank, topic.key)
+            for article_id, item in saved
+            for rank, topic in enumerate(item.topics, start=1)
+        ],
+    )
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
