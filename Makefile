@@ -36,5 +36,11 @@ $(VENV)/.bench-installed: $(STAMP)
 eval: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.eval $(EVAL_ARGS)
 
+# Delivery and ingest speed: fan-out to 1,000 channels at a local fake Discord,
+# and ingest throughput per stage on the BBC data.
+bench: $(STAMP)
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.ingest
+
 clean:
 	rm -rf $(VENV) data/*.db* .pytest_cache .mypy_cache .ruff_cache
