@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from bot.text._background import DATA
@@ -383,11 +384,14 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
+def _term(tok: str) -> str:
+    """The term of one lower-case token, or "" for a stop word or a 1-letter word."""
+    if len(tok) < 2 or tok in STOPWORDS:
+        return ""
+    return stem(tok.replace("\u2019", "'"))
+
+
 def terms(text: str) -> list[str]:
     """Content-word stems of ``text`` (lower-cased, stopwords and 1-letter words dropped)."""
-    out: list[str] = []
-    for tok in TOKEN_RE.findall(text.lower()):
-        if len(tok) < 2 or tok in STOPWORDS:
-            continue
-        out.append(stem(tok.replace("\u2019", "'")))
-    return out
+    return [t for t in map(_term, TOKEN_RE.findall(text.lower())) if t]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 __all__ = ["split_sentences"]
 
@@ -185,11 +186,9 @@ _BOUNDARY = re.compile(
     r"""(?<=\S)([.!?\u2026]+['"\u2019\u201d)\]]*|['"\u2019\u201d)\]]*[.!?\u2026]+)"""
     r"""(?=\s+['"\u2018\u201c(\[]*[A-Z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\-\u2022*])"""
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _NEXT_WORD = re.compile(r"""\s+['"\u2018\u201c(\[]*([A-Za-z]+)""")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013\u2014]|\d{1,2}[.)])\s+")
-_WS = re.compile(r"\s+")
 
 # A "sentence" longer than this (text without punctuation) is cut at a space so that callers
 # never have to handle megabyte-sized sentences.
@@ -225,6 +224,23 @@ def _blocks(text: str) -> list[str]:
     return out
 
 
+_WORD_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
+def _word_before(block: str, end: int) -> str:
+    """The word (letters and dots, starting with a letter) ending at ``end``, or "".
+
+    A backwards scan: an end-anchored regex search would rescan the block from its start for
+    every candidate boundary, which is quadratic in the paragraph length.
+    """
+    start = end
+    while start > 0 and block[start - 1] in _WORD_CHARS:
+        start -= 1
+    while start < end and block[start] == ".":
+        start += 1
+    return block[start:end]
+
+
 def _is_boundary(block: str, end: int) -> bool:
     """Decide whether the punctuation match ending at ``end`` really ends a sentence."""
     punct_start = end
@@ -233,10 +249,9 @@ def _is_boundary(block: str, end: int) -> bool:
     marks = block[punct_start:end]
     if "!" in marks or "?" in marks or "\u2026" in marks or ".." in marks:
         return True
-    m = _WORD_BEFORE.search(block, 0, punct_start)
-    if m is None:
+    word = _word_before(block, punct_start)
+    if not word:
         return True
-    word = m.group(1)
     bare = word.rstrip(".").lower()
     nm = _NEXT_WORD.match(block, end)
     next_word = nm.group(1) if nm else ""
@@ -288,7 +303,7 @@ def sentences_of(text: str) -> tuple[str, ...]:
     """
     sentences: list[str] = []
     for block in _blocks(text):
-        block = _WS.sub(" ", block)
+        block = " ".join(block.split())
         start = 0
         for m in _BOUNDARY.finditer(block):
             end = m.end()

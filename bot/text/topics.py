@@ -34,7 +34,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from bot.text._lexicon import _ZIPF as _ZIPF_TABLE
 from bot.text._lexicon import MAX_ZIPF, STOPWORDS, idf, stem, zipf
@@ -323,18 +323,57 @@ def _specificity(low: str, capitalised: bool) -> float:
     return idf(low) if capitalised else MAX_ZIPF - UNKNOWN_LOWER_ZIPF
 
 
-def _is_capitalised(tok: str) -> bool:
-    return tok[:1].isupper()
+class _Tok(NamedTuple):
+    """Everything the extractor needs to know about one token; memoised per token string."""
+
+    word: str  # cleaned surface (possessive and a lone trailing dot stripped)
+    low: str
+    stem: str
+    usable: bool  # can be part of a candidate at all (no URL, ticker, contraction)
+    content: bool  # usable lower-case content word (not a stop word, 3+ letters)
+    cap: bool  # starts with an upper-case letter
+    alnum: bool  # starts with a letter or digit
+    alpha: bool  # starts with a letter
+    upper: bool  # ALL CAPS, 2+ characters
+    stop: bool  # lower case is a stop word
+    title: bool  # a title/role word ("President")
+    not_name: bool  # capitalised but never a name ("The", "Monday")
+    rare: bool  # rare enough in generic English to be a name even sentence-initially
+    ends_possessive: bool  # "Putin's" / "Jones'"
+    ends_s_possessive: bool  # "Putin's"
 
 
-def _shouting(sentence_tokens: list[str]) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _tok(tok: str) -> _Tok:
+    word, low, st, usable = _word(tok)
+    first = tok[:1]
+    return _Tok(
+        word,
+        low,
+        st,
+        usable,
+        usable and low not in STOPWORDS and len(low) >= 3 and bool(_HAS_LOWER.search(low)),
+        first.isupper(),
+        first.isalnum(),
+        first.isalpha(),
+        tok.isupper() and len(tok) > 1,
+        tok.lower() in STOPWORDS,
+        low in TITLES,
+        low in _NOT_NAMES,
+        zipf(low) < 3.5,
+        tok.endswith(("'s", "\u2019s", "'", "\u2019")),
+        tok.endswith(("'s", "\u2019s")),
+    )
+
+
+def _shouting(infos: list[_Tok]) -> bool:
     """True for ALL-CAPS or Title Case lines, where capitals say nothing about names."""
-    words = [t for t in sentence_tokens if t[:1].isalpha()]
+    words = [t for t in infos if t.alpha]
     if len(words) < 3:
         return False
-    content = [t for t in words if t.lower() not in STOPWORDS] or words
-    caps = sum(1 for t in content if t[:1].isupper()) / len(content)
-    upper = sum(1 for t in words if t.isupper() and len(t) > 1)
+    content = [t for t in words if not t.stop] or words
+    caps = sum(1 for t in content if t.cap) / len(content)
+    upper = sum(1 for t in words if t.upper)
     return upper / len(words) > 0.6 or (caps > 0.8 and len(words) <= 20)
 
 
@@ -392,22 +431,18 @@ def topic_matches(query: str, key: str) -> bool:
     return len(short) == len(long_) or len(short[-1]) > 1
 
 
-def _name_runs(tokens: list[str], shouting: bool, capitalised_elsewhere: set[str]) -> list[bool]:
+def _name_runs(
+    tokens: list[str], infos: list[_Tok], shouting: bool, capitalised_elsewhere: set[str]
+) -> list[bool]:
     """Mark tokens that are part of a name."""
-    marks = [False] * len(tokens)
     if shouting:
-        for i, tok in enumerate(tokens):
-            low = _word(tok)[1]
-            marks[i] = low in capitalised_elsewhere and low not in _NOT_NAMES
-        return marks
-    for i, tok in enumerate(tokens):
-        if not tok[:1].isupper() or not tok[:1].isalpha():
-            continue
-        low = _word(tok)[1]
-        if low in _NOT_NAMES:
+        return [t.low in capitalised_elsewhere and not t.not_name for t in infos]
+    marks = [False] * len(infos)
+    for i, t in enumerate(infos):
+        if not t.cap or not t.alpha or t.not_name:
             continue
         if i == 0 or tokens[i - 1] in _QUOTES:
-            marks[i] = low in capitalised_elsewhere or zipf(low) < 3.5
+            marks[i] = t.rare or t.low in capitalised_elsewhere
         else:
             marks[i] = True
     return marks
@@ -422,16 +457,17 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         if used > MAX_CHARS:
             break
     tokenised = [_TOKEN.findall(s) for s in sentences]
-    shouting = [_shouting(t) for t in tokenised]
+    infos = [[_tok(t) for t in toks] for toks in tokenised]
+    shouting = [_shouting(i) for i in infos]
     capitalised_elsewhere: set[str] = set()
-    for toks, shout in zip(tokenised, shouting, strict=True):
+    for sinfo, shout in zip(infos, shouting, strict=True):
         if shout:
             continue
-        prev = ""
-        for tok in toks:
-            if tok[:1].isupper() and prev[:1].isalnum():
-                capitalised_elsewhere.add(_word(tok)[1])
-            prev = tok
+        prev_alnum = False
+        for t in sinfo:
+            if t.cap and prev_alnum:
+                capitalised_elsewhere.add(t.low)
+            prev_alnum = t.alnum
 
     cands: dict[tuple[str, ...], _Candidate] = {}
     phrases: dict[tuple[str, ...], list[int]] = {}  # stems -> [count, first sentence]
@@ -471,30 +507,29 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     run_stems: list[str] = []
     chunk: list[str] = []
     chunk_stems: list[str] = []
-    for si, (toks, shout) in enumerate(zip(tokenised, shouting, strict=True)):
-        marks = _name_runs(toks, shout, capitalised_elsewhere)
-        for tok, is_name in zip(toks, marks, strict=True):
-            word, low, st, usable = _word(tok)
-            if is_name and usable:
+    for si, (toks, sinfo, shout) in enumerate(zip(tokenised, infos, shouting, strict=True)):
+        marks = _name_runs(toks, sinfo, shout, capitalised_elsewhere)
+        for t, is_name in zip(sinfo, marks, strict=True):
+            if is_name and t.usable:
                 if chunk:
                     flush_chunk(chunk, chunk_stems, si)
-                if low in TITLES:
+                if t.title:
                     flush_run(run, run_stems, si)
                 else:
-                    run.append(word if not shout else word.title())
-                    run_stems.append(st)
-                    if tok.endswith(("'s", "\u2019s", "'", "\u2019")):
+                    run.append(t.word if not shout else t.word.title())
+                    run_stems.append(t.stem)
+                    if t.ends_possessive:
                         flush_run(run, run_stems, si)
                 continue
             if run:
                 flush_run(run, run_stems, si)
-            if not usable or low in STOPWORDS or len(low) < 3 or not _HAS_LOWER.search(low):
+            if not t.content:
                 if chunk:
                     flush_chunk(chunk, chunk_stems, si)
                 continue
-            chunk.append(low)
-            chunk_stems.append(st)
-            if tok.endswith(("'s", "\u2019s")):
+            chunk.append(t.low)
+            chunk_stems.append(t.stem)
+            if t.ends_s_possessive:
                 flush_chunk(chunk, chunk_stems, si)
         flush_run(run, run_stems, si)
         flush_chunk(chunk, chunk_stems, si)
