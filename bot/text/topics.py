@@ -490,16 +490,25 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     def flush_chunk(chunk: list[str], stems: list[str], si: int) -> None:
         n = len(chunk)
         for k in range(n):
-            add((stems[k],), chunk[k], False, si)
-        for size in (2, 3):
-            for k in range(n - size + 1):
-                key = tuple(stems[k : k + size])
-                seen = phrases.get(key)
-                if seen is None:
-                    phrases[key] = [1, si]
-                    phrase_label[key] = " ".join(chunk[k : k + size])
-                else:
-                    seen[0] += 1
+            key = (stems[k],)
+            word = chunk[k]
+            cand = cands.get(key)
+            if cand is None:
+                cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
+            else:  # sentences come in order, so ``first`` is already minimal
+                cand.count += 1
+                forms = cand.forms
+                forms[word] = forms.get(word, 0) + 1
+        if n > 1:
+            for size in (2, 3):
+                for k in range(n - size + 1):
+                    key = tuple(stems[k : k + size])
+                    seen = phrases.get(key)
+                    if seen is None:
+                        phrases[key] = [1, si]
+                        phrase_label[key] = " ".join(chunk[k : k + size])
+                    else:
+                        seen[0] += 1
         chunk.clear()
         stems.clear()
 
@@ -559,19 +568,31 @@ def _merge_names(cands: dict[tuple[str, ...], _Candidate]) -> None:
         del cands[key]
 
 
+_POS: Final = [1.0 + POS_W / (1.0 + i) ** 0.7 for i in range(64)]
+
+
 def _score(c: _Candidate) -> float:
-    label = _label(c)
-    pos = 1.0 + POS_W / (1.0 + c.first) ** 0.7
-    if c.is_name:
-        kind = K_NAME if len(c.words) == 1 or c.count >= 2 else K_MNAME1
-    elif len(c.words) > 1:
+    label = _label(c) if len(c.forms) > 1 else c.label
+    first = c.first
+    pos = _POS[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
+    score: float = float(c.count) ** TF_EXP * _static(label, c.is_name, len(c.words)) * pos
+    if c.is_name and c.count < 2 and len(c.words) > 1:
+        score *= K_MNAME1 / K_NAME
+    return score
+
+
+@lru_cache(maxsize=1 << 16)
+def _static(label: str, is_name: bool, n_words: int) -> float:
+    """The count- and position-free part of a score: specificity x type weight."""
+    if is_name:
+        kind = K_NAME
+    elif n_words > 1:
         kind = K_PHRASE
     elif _weak(label):
         kind = K_WEAK
     else:
         kind = 1.0
-    score: float = float(c.count) ** TF_EXP * _label_spec(label, c.is_name) * pos * kind
-    return score
+    return _label_spec(label, is_name) * kind
 
 
 @lru_cache(maxsize=1 << 16)
