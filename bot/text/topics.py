@@ -490,7 +490,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     def flush_chunk(chunk: list[str], stems: list[str], si: int) -> None:
         n = len(chunk)
         for k in range(n):
-            key = (stems[k],)
+            key: tuple[str, ...] = (stems[k],)
             word = chunk[k]
             cand = cands.get(key)
             if cand is None:
