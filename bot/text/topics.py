@@ -215,6 +215,7 @@ SPEC_EXP: Final = 0.75
 POS_W: Final = 1.0  # first-mention bonus: 1 + POS_W / (1 + sentence)^0.7
 PHRASE_BONUS: Final = 0.3  # specificity bonus per extra word of a phrase
 UNKNOWN_LOWER_ZIPF: Final = 3.5  # a lower-case word outside the table: typo, jargon, compound
+PHRASE_COHESION: Final = 1.0  # a phrase must account for this share of its words' uses
 MAX_MULTI_NAMES: Final = 2  # at most this many multi-word names in a topic list ...
 MAX_PHRASES: Final = 1  # ... and this many lower-case phrases; the rest are single words
 
@@ -543,8 +544,13 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         flush_run(run, run_stems, si)
         flush_chunk(chunk, chunk_stems, si)
     # A lower-case phrase seen once is rarely a topic (and never beats its own words).
+    # Nor is one whose words mostly occur outside it ("calorie counts" in a story that says
+    # "calorie" ten times): then the single word is the topic.
     for key, (count, first) in phrases.items():
-        if count >= 2 and key not in cands:
+        if count < 2 or key in cands:
+            continue
+        most = max(c.count if (c := cands.get((w,))) else 0 for w in key)
+        if count >= PHRASE_COHESION * most:
             cands[key] = _Candidate(key, False, phrase_label[key], count, first)
     return cands
 
