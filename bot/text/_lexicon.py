@@ -16,7 +16,7 @@ from typing import Final
 
 from bot.text._background import DATA
 
-__all__ = ["STOPWORDS", "TOKEN_RE", "idf", "stem", "terms", "zipf"]
+__all__ = ["SENTENCE_OPENERS", "STOPWORDS", "TOKEN_RE", "idf", "stem", "terms", "zipf"]
 
 
 def _load(data: str) -> dict[str, float]:
@@ -354,6 +354,59 @@ STOPWORDS: Final = frozenset(
         "told",
         "year",
         "years",
+    ]
+)
+
+# Capitalised words that open sentences (pronouns, determiners, conjunctions, prepositions):
+# the sentence splitter treats them as evidence of a new sentence after "U.S." and the topic
+# extractor never takes them for names.
+SENTENCE_OPENERS: Final = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "his",
+        "her",
+        "their",
+        "our",
+        "my",
+        "but",
+        "and",
+        "or",
+        "so",
+        "yet",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "after",
+        "before",
+        "when",
+        "while",
+        "if",
+        "as",
+        "what",
+        "who",
+        "why",
+        "how",
+        "where",
+        "which",
+        "there",
+        "however",
+        "meanwhile",
     ]
 )
 

@@ -24,6 +24,8 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from bot.text._lexicon import SENTENCE_OPENERS
+
 __all__ = ["split_sentences"]
 
 # Abbreviations after which a full stop practically never ends the sentence when followed by a
@@ -120,53 +122,8 @@ _AMBIGUOUS_ABBREVIATIONS = frozenset(
         "p.m",
     ]
 )
-_SENTENCE_OPENERS = frozenset(
+_SENTENCE_OPENERS = SENTENCE_OPENERS | frozenset(
     [
-        "the",
-        "a",
-        "an",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "his",
-        "her",
-        "its",
-        "their",
-        "our",
-        "my",
-        "but",
-        "and",
-        "so",
-        "yet",
-        "or",
-        "however",
-        "meanwhile",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "after",
-        "before",
-        "when",
-        "while",
-        "if",
-        "as",
-        "what",
-        "who",
-        "why",
-        "how",
-        "where",
-        "which",
         "mr",
         "mrs",
         "ms",

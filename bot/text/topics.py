@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Final, NamedTuple
 
 from bot.text._lexicon import _ZIPF as _ZIPF_TABLE
-from bot.text._lexicon import MAX_ZIPF, STOPWORDS, idf, stem, zipf
+from bot.text._lexicon import MAX_ZIPF, SENTENCE_OPENERS, STOPWORDS, idf, stem, zipf
 from bot.text.sentences import sentences_of
 
 __all__ = ["TITLES", "canonical_key", "extract_topics", "topic_matches"]
@@ -120,53 +120,8 @@ TITLES: Final = frozenset(
     ]
 )
 # Capitalised words that open sentences or headlines but are not names.
-_NOT_NAMES: Final = frozenset(
+_NOT_NAMES: Final = SENTENCE_OPENERS | frozenset(
     [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "but",
-        "and",
-        "or",
-        "so",
-        "yet",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "after",
-        "before",
-        "when",
-        "while",
-        "if",
-        "as",
-        "what",
-        "who",
-        "why",
-        "how",
-        "where",
-        "which",
-        "there",
-        "however",
-        "meanwhile",
         "also",
         "according",
         "despite",
@@ -313,6 +268,8 @@ def _specificity(low: str, capitalised: bool) -> float:
     """
     if low in _ZIPF_TABLE:
         return idf(low)
+    if "." in low and (undotted := low.replace(".", "")) in _ZIPF_TABLE:
+        return idf(undotted)  # "U.S.", "U.K.": as common as their undotted spelling
     base = stem(low)
     if base in _ZIPF_TABLE:
         return idf(base)
