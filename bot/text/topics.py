@@ -9,7 +9,8 @@ No POS tagger or model: candidates come from surface cues that hold in edited ne
   stripped.  ALL-CAPS or Title-Case lines (headlines) don't count as evidence of a name.
 * Key words and phrases: runs of lower-case content words between stop words and
   punctuation.  Single words are grouped by inflection ("hiring"/"hired" -> "hire", checked
-  against the word table); 2-3 word phrases ("air defense") are kept only when seen twice.
+  against the word table); 2-3 word phrases ("air defense") are kept only when seen twice
+  and their lower-case words occur nowhere else in the article (``PHRASE_COHESION``).
 * Variants are merged: a one-word name that is the first or last word of a longer name in
   the same article ("Putin" -> "Vladimir Putin") joins it and the longest form is the label.
 
