@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 256
 # Below this many articles to derive, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
+# Batches queued on the worker processes ahead of the writer.
+PREPARE_AHEAD = 2
 SEED_SUFFIXES = {".txt", ".md", ""}
 
 Prepare = Callable[[Article], PreparedArticle]
@@ -151,26 +154,35 @@ async def ingest_paths(
     default_date: dt.date,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest every article under `paths`; see the module docstring."""
+    """Ingest every article under `paths`; see the module docstring.
+
+    A pipeline: while batch N is written, the next batches are being prepared on the
+    worker processes (up to PREPARE_AHEAD of them, so the workers never wait for the
+    writer), and the one after is parsed here.
+    """
     report = IngestReport()
     files, missing = discover(paths)
     report.rejected.extend(missing)
     total = count_inputs(files) if progress else 0
     done = 0
     executor: Executor | None = None
-    # While one batch is written, the next is parsed and prepared on the worker cores.
+    preparing: deque[tuple[int, asyncio.Task[list[PreparedArticle]]]] = deque()
     saving: asyncio.Task[list[IngestResult]] | None = None
     saving_size = 0
 
-    async def finish_saving() -> None:
-        nonlocal done
-        if saving is None:
-            return
-        for result in await saving:
-            report.record(result)
-        done += saving_size
-        if progress:
-            progress(done, max(total, done))
+    async def save_next() -> None:
+        """Wait for the write under way, then start writing the oldest prepared batch."""
+        nonlocal saving, saving_size, done
+        if saving is not None:
+            for result in await saving:
+                report.record(result)
+            done += saving_size
+            if progress:
+                progress(done, max(total, done))
+            saving = None
+        if preparing:
+            saving_size, task = preparing.popleft()
+            saving = asyncio.create_task(store.save_articles(await task))
 
     try:
         for batch in _batches(_parse_all(files, max_bytes, default_date)):
@@ -186,16 +198,19 @@ async def ingest_paths(
                     changed.append(article)
             if len(changed) >= PARALLEL_THRESHOLD and executor is None:
                 executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-            prepared = await _prepare(prepare, changed, executor)
-            await finish_saving()
-            saving, saving_size = asyncio.create_task(store.save_articles(prepared)), len(batch)
-        await finish_saving()
-        saving = None
+            task = asyncio.create_task(_prepare(prepare, changed, executor))
+            preparing.append((len(batch), task))
+            if len(preparing) > PREPARE_AHEAD:
+                await save_next()
+        while preparing or saving is not None:
+            await save_next()
     finally:
+        for _, task in preparing:
+            task.cancel()
         if saving is not None:
             saving.cancel()
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(cancel_futures=True)
     for error in report.rejected:
         log.warning("rejected %s", error)
     return report
