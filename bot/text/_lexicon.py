@@ -447,4 +447,4 @@ def _term(tok: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Content-word stems of ``text`` (lower-cased, stopwords and 1-letter words dropped)."""
-    return [t for t in map(_term, TOKEN_RE.findall(text.lower())) if t]
+    return list(filter(None, map(_term, TOKEN_RE.findall(text.lower()))))

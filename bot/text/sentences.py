@@ -143,6 +143,14 @@ _BOUNDARY = re.compile(
     r"""(?<=\S)([.!?\u2026]+['"\u2019\u201d)\]]*|['"\u2019\u201d)\]]*[.!?\u2026]+)"""
     r"""(?=\s+['"\u2018\u201c(\[]*[A-Z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\-\u2022*])"""
 )
+# The same boundaries without the look-behind, so that the regex engine can skip ahead to a
+# punctuation character (about twice as fast).  A match that starts at the start of the block
+# or after a space is one the look-behind would refuse; blocks with such a match are
+# re-scanned with ``_BOUNDARY`` itself, so the result is exactly the same.
+_BOUNDARY_FAST = re.compile(
+    r"""(?:[.!?\u2026]+['"\u2019\u201d)\]]*|['"\u2019\u201d)\]]+[.!?\u2026]+)"""
+    r"""(?=\s+['"\u2018\u201c(\[]*[A-Z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\-\u2022*])"""
+)
 _NEXT_WORD = re.compile(r"""\s+['"\u2018\u201c(\[]*([A-Za-z]+)""")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013\u2014]|\d{1,2}[.)])\s+")
@@ -251,6 +259,17 @@ def split_sentences(text: str) -> list[str]:
     return list(sentences_of(text))
 
 
+def _boundary_ends(block: str) -> list[int]:
+    """End offsets of the ``_BOUNDARY`` matches in a whitespace-normalised block."""
+    ends: list[int] = []
+    for m in _BOUNDARY_FAST.finditer(block):
+        begin = m.start()
+        if begin == 0 or block[begin - 1] == " ":
+            return [m.end() for m in _BOUNDARY.finditer(block)]
+        ends.append(m.end())
+    return ends
+
+
 @lru_cache(maxsize=8)
 def sentences_of(text: str) -> tuple[str, ...]:
     """``split_sentences`` as an immutable, memoised tuple.
@@ -262,8 +281,7 @@ def sentences_of(text: str) -> tuple[str, ...]:
     for block in _blocks(text):
         block = " ".join(block.split())
         start = 0
-        for m in _BOUNDARY.finditer(block):
-            end = m.end()
+        for end in _boundary_ends(block):
             if _is_boundary(block, end):
                 piece = block[start:end].strip()
                 if piece:

@@ -90,10 +90,12 @@ def rank_sentences(
     df: Counter[str] = Counter()
     for t in toks:
         df.update(set(t))
+    # In-document smoothed IDF, once per distinct term (not once per sentence and term).
+    idf_doc = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items()}
     units: list[Vector] = []
     total: Vector = {}
     for t in toks:
-        v = {w: c * (math.log((1 + n) / (1 + df[w])) + 1.0) for w, c in Counter(t).items()}
+        v = {w: c * idf_doc[w] for w, c in Counter(t).items()}
         nv = norm(v)
         u = {w: x / nv for w, x in v.items()} if nv else {}
         units.append(u)

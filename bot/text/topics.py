@@ -35,10 +35,20 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
+from operator import attrgetter
 from typing import Final, NamedTuple
 
 from bot.text._lexicon import _ZIPF as _ZIPF_TABLE
-from bot.text._lexicon import MAX_ZIPF, SENTENCE_OPENERS, STOPWORDS, idf, stem, zipf
+from bot.text._lexicon import (
+    MAX_ZIPF,
+    SENTENCE_OPENERS,
+    STOPWORDS,
+    UNKNOWN_ZIPF,
+    idf,
+    stem,
+    zipf,
+)
 from bot.text.sentences import sentences_of
 
 __all__ = ["TITLES", "canonical_key", "extract_topics", "topic_matches"]
@@ -176,7 +186,7 @@ MAX_MULTI_NAMES: Final = 2  # at most this many multi-word names in a topic list
 MAX_PHRASES: Final = 1  # ... and this many lower-case phrases; the rest are single words
 
 _TOKEN = re.compile(r"[^\W_][\w'\u2019&.\-]*[^\W_]|[^\W_]|[^\w\s]")
-_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S" (the final dot is stripped first)
 _HAS_LOWER = re.compile(r"[a-z]")
 _CONTRACTION = re.compile(r"['\u2019](?:t|ll|re|ve|d|m)$", re.IGNORECASE)
 _WEAK_SUFFIXES: Final = ("ly", "ed", "ing")
@@ -201,7 +211,11 @@ _QUOTES: Final = frozenset(['"', "\u201c", "(", "'", "-", "\u2018"])
 @lru_cache(maxsize=1 << 16)
 def _word(tok: str) -> tuple[str, str, str, bool]:
     """(cleaned surface, lower case, stem, usable) of a token; memoised."""
-    word = _POSSESSIVE.sub("", tok.replace("\u2019", "'"))
+    word = tok.replace("\u2019", "'") if "\u2019" in tok else tok
+    if word.endswith("'s"):  # possessive: "Putin's" -> "Putin", "Jones'" -> "Jones"
+        word = word[:-2]
+    elif word.endswith("'"):
+        word = word[:-1]
     if word.count(".") == 1:
         word = word.rstrip(".")
     low = word.lower()
@@ -209,7 +223,7 @@ def _word(tok: str) -> tuple[str, str, str, bool]:
         word[:1].isalpha()
         and not _CONTRACTION.search(tok)
         # URLs and domains (www.x.com), tickers (BAC.N), HTML leftovers (h&amp)
-        and not ("." in word and not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))
+        and not ("." in word and not _DOTTED.fullmatch(word))
         and ("&" not in word or word.isupper())  # "AT&T" but not "stability&rsquo"
     )
     return word, low, lemma(low), usable
@@ -300,40 +314,60 @@ class _Tok(NamedTuple):
     rare: bool  # rare enough in generic English to be a name even sentence-initially
     ends_possessive: bool  # "Putin's" / "Jones'"
     ends_s_possessive: bool  # "Putin's"
+    name_ok: bool  # a capitalised word that may be (part of) a name: cap, alpha, not not_name
+    shape: int  # 0 not alphabetic, else 1 + stop + 2 * cap + 4 * upper (see ``_shouting``)
 
 
 @lru_cache(maxsize=1 << 16)
 def _tok(tok: str) -> _Tok:
     word, low, st, usable = _word(tok)
     first = tok[:1]
+    cap = first.isupper()
+    alpha = first.isalpha()
+    stop = tok.lower() in STOPWORDS
+    upper = tok.isupper() and len(tok) > 1
+    not_name = low in _NOT_NAMES
     return _Tok(
         word,
         low,
         st,
         usable,
         usable and low not in STOPWORDS and len(low) >= 3 and bool(_HAS_LOWER.search(low)),
-        first.isupper(),
+        cap,
         first.isalnum(),
-        first.isalpha(),
-        tok.isupper() and len(tok) > 1,
-        tok.lower() in STOPWORDS,
+        alpha,
+        upper,
+        stop,
         low in TITLES,
-        low in _NOT_NAMES,
-        zipf(low) < 3.5,
+        not_name,
+        _ZIPF_TABLE.get(low, UNKNOWN_ZIPF) < 3.5,  # zipf(low)
         tok.endswith(("'s", "\u2019s", "'", "\u2019")),
         tok.endswith(("'s", "\u2019s")),
+        cap and alpha and not not_name,
+        (1 + stop + 2 * cap + 4 * upper) if alpha else 0,
     )
 
 
-def _shouting(infos: list[_Tok]) -> bool:
-    """True for ALL-CAPS or Title Case lines, where capitals say nothing about names."""
-    words = [t for t in infos if t.alpha]
-    if len(words) < 3:
+_SHAPE: Final = attrgetter("shape")
+
+
+def _shouting(shapes: list[int]) -> bool:
+    """True for ALL-CAPS or Title Case lines, where capitals say nothing about names.
+
+    ``shapes`` are the tokens' ``_Tok.shape`` codes: alphabetic tokens are "words"; the
+    share of capitalised words is taken over the non-stop words (or all words if none)."""
+    n_words = len(shapes) - shapes.count(0)
+    if n_words < 3:
         return False
-    content = [t for t in words if not t.stop] or words
-    caps = sum(1 for t in content if t.cap) / len(content)
-    upper = sum(1 for t in words if t.upper)
-    return upper / len(words) > 0.6 or (caps > 0.8 and len(words) <= 20)
+    count = shapes.count
+    if (count(5) + count(6) + count(7) + count(8)) / n_words > 0.6:  # ALL CAPS shapes
+        return True
+    if n_words > 20:
+        return False
+    n_content = n_words - count(2) - count(4) - count(6) - count(8)  # minus stop words
+    if n_content:  # share of capitalised non-stop words
+        return (count(3) + count(7)) / n_content > 0.8
+    return (count(4) + count(8)) / n_words > 0.8  # all stop words: capitalised ones
 
 
 @dataclass(slots=True)
@@ -355,6 +389,13 @@ class _Candidate:
 def canonical_key(label: str) -> str:
     """Normalised key for a topic label: case, accents, titles, possessives and punctuation
     don't matter ("President Vladimir Putin's" -> "vladimir putin", "N.A.T.O." -> "nato")."""
+    # Memoised for label-sized input: every article's labels are keyed twice (ranking and
+    # storage), and the same labels recur across articles.
+    return _canonical_key(label) if len(label) <= 200 else _canonical_key.__wrapped__(label)
+
+
+@lru_cache(maxsize=1 << 14)
+def _canonical_key(label: str) -> str:
     text = unicodedata.normalize("NFKD", label)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("\u2019", "'")
@@ -390,23 +431,6 @@ def topic_matches(query: str, key: str) -> bool:
     return len(short) == len(long_) or len(short[-1]) > 1
 
 
-def _name_runs(
-    tokens: list[str], infos: list[_Tok], shouting: bool, capitalised_elsewhere: set[str]
-) -> list[bool]:
-    """Mark tokens that are part of a name."""
-    if shouting:
-        return [t.low in capitalised_elsewhere and not t.not_name for t in infos]
-    marks = [False] * len(infos)
-    for i, t in enumerate(infos):
-        if not t.cap or not t.alpha or t.not_name:
-            continue
-        if i == 0 or tokens[i - 1] in _QUOTES:
-            marks[i] = t.rare or t.low in capitalised_elsewhere
-        else:
-            marks[i] = True
-    return marks
-
-
 def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     sentences: list[str] = [title] if title else []
     used = 0
@@ -416,73 +440,60 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         if used > MAX_CHARS:
             break
     tokenised = [_TOKEN.findall(s) for s in sentences]
-    infos = [[_tok(t) for t in toks] for toks in tokenised]
-    shouting = [_shouting(i) for i in infos]
+    infos = [list(map(_tok, toks)) for toks in tokenised]
+    shouting = [_shouting(list(map(_SHAPE, sinfo))) for sinfo in infos]
+    # Words capitalised after a letter or digit in the same sentence (not just first).
     capitalised_elsewhere: set[str] = set()
     for sinfo, shout in zip(infos, shouting, strict=True):
-        if shout:
-            continue
-        prev_alnum = False
-        for t in sinfo:
-            if t.cap and prev_alnum:
-                capitalised_elsewhere.add(t.low)
-            prev_alnum = t.alnum
+        if not shout:
+            capitalised_elsewhere.update(b.low for a, b in pairwise(sinfo) if b.cap and a.alnum)
 
     cands: dict[tuple[str, ...], _Candidate] = {}
-    phrases: dict[tuple[str, ...], list[int]] = {}  # stems -> [count, first sentence]
-    phrase_label: dict[tuple[str, ...], str] = {}
-
-    def add(key: tuple[str, ...], surface: str, is_name: bool, sentence: int) -> None:
-        cand = cands.get(key)
-        if cand is None:
-            cand = cands[key] = _Candidate(key, is_name, surface)
-        elif is_name:
-            cand.is_name = True
-        cand.add(surface, sentence)
 
     def flush_run(run: list[str], stems: list[str], si: int) -> None:
-        if run:
-            add(tuple(stems[:4]), " ".join(run[:4]), True, si)
-            run.clear()
-            stems.clear()
-
-    def flush_chunk(chunk: list[str], stems: list[str], si: int) -> None:
-        n = len(chunk)
-        for k in range(n):
-            key: tuple[str, ...] = (stems[k],)
-            word = chunk[k]
-            cand = cands.get(key)
-            if cand is None:
-                cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
-            else:  # sentences come in order, so ``first`` is already minimal
-                cand.count += 1
-                forms = cand.forms
-                forms[word] = forms.get(word, 0) + 1
-        if n > 1:
-            for size in (2, 3):
-                for k in range(n - size + 1):
-                    key = tuple(stems[k : k + size])
-                    seen = phrases.get(key)
-                    if seen is None:
-                        phrases[key] = [1, si]
-                        phrase_label[key] = " ".join(chunk[k : k + size])
-                    else:
-                        seen[0] += 1
-        chunk.clear()
+        key = tuple(stems[:4])
+        surface = " ".join(run[:4])
+        cand = cands.get(key)
+        if cand is None:
+            cand = cands[key] = _Candidate(key, True, surface)
+        else:
+            cand.is_name = True
+        cand.add(surface, si)
+        run.clear()
         stems.clear()
 
+    # Runs of two or more lower-case content words, kept for the phrase pass below.  A
+    # phrase is only kept if it occurs as often as its words, and at least twice, so phrase
+    # keys are built at the end, once the single-word counts are known.
+    multi: list[tuple[list[str], list[str], int]] = []
     run: list[str] = []
     run_stems: list[str] = []
     chunk: list[str] = []
     chunk_stems: list[str] = []
     for si, (toks, sinfo, shout) in enumerate(zip(tokenised, infos, shouting, strict=True)):
-        marks = _name_runs(toks, sinfo, shout, capitalised_elsewhere)
-        for t, is_name in zip(sinfo, marks, strict=True):
+        for i, t in enumerate(sinfo):
+            # Part of a name: capitalised, and not merely because it opens the sentence (or
+            # a quote) unless it is rare or capitalised elsewhere; in a shouting line only
+            # words capitalised elsewhere count.
+            if shout:
+                is_name = not t.not_name and t.low in capitalised_elsewhere
+            elif t.name_ok:
+                is_name = (
+                    (i != 0 and toks[i - 1] not in _QUOTES)
+                    or t.rare
+                    or t.low in capitalised_elsewhere
+                )
+            else:
+                is_name = False
             if is_name and t.usable:
                 if chunk:
-                    flush_chunk(chunk, chunk_stems, si)
+                    if len(chunk) > 1:
+                        multi.append((chunk.copy(), chunk_stems.copy(), si))
+                    chunk.clear()
+                    chunk_stems.clear()
                 if t.title:
-                    flush_run(run, run_stems, si)
+                    if run:
+                        flush_run(run, run_stems, si)
                 else:
                     run.append(t.word if not shout else t.word.title())
                     run_stems.append(t.stem)
@@ -493,14 +504,50 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                 flush_run(run, run_stems, si)
             if not t.content:
                 if chunk:
-                    flush_chunk(chunk, chunk_stems, si)
+                    if len(chunk) > 1:
+                        multi.append((chunk.copy(), chunk_stems.copy(), si))
+                    chunk.clear()
+                    chunk_stems.clear()
                 continue
-            chunk.append(t.low)
+            word = t.low
+            key: tuple[str, ...] = (t.stem,)
+            cand = cands.get(key)
+            if cand is None:
+                cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
+            else:  # sentences come in order, so ``first`` is already minimal
+                cand.count += 1
+                forms = cand.forms
+                forms[word] = forms.get(word, 0) + 1
+            chunk.append(word)
             chunk_stems.append(t.stem)
             if t.ends_s_possessive:
-                flush_chunk(chunk, chunk_stems, si)
-        flush_run(run, run_stems, si)
-        flush_chunk(chunk, chunk_stems, si)
+                if len(chunk) > 1:
+                    multi.append((chunk.copy(), chunk_stems.copy(), si))
+                chunk.clear()
+                chunk_stems.clear()
+        if run:
+            flush_run(run, run_stems, si)
+        if chunk:
+            if len(chunk) > 1:
+                multi.append((chunk.copy(), chunk_stems.copy(), si))
+            chunk.clear()
+            chunk_stems.clear()
+    phrases: dict[tuple[str, ...], list[int]] = {}  # stems -> [count, first sentence]
+    phrase_label: dict[tuple[str, ...], str] = {}
+    for chunk, stems, si in multi:
+        n = len(chunk)
+        ok = [(c := cands.get((st,))) is not None and c.count >= 2 for st in stems]
+        for size in (2, 3):
+            for k in range(n - size + 1):
+                if not all(ok[k : k + size]):
+                    continue
+                key = tuple(stems[k : k + size])
+                seen = phrases.get(key)
+                if seen is None:
+                    phrases[key] = [1, si]
+                    phrase_label[key] = " ".join(chunk[k : k + size])
+                else:
+                    seen[0] += 1
     # A lower-case phrase seen once is rarely a topic (and never beats its own words).
     # Nor is one whose words mostly occur outside it ("calorie counts" in a story that says
     # "calorie" ten times): then the single word is the topic.
@@ -533,16 +580,27 @@ def _merge_names(cands: dict[tuple[str, ...], _Candidate]) -> None:
 
 
 _POS: Final = [1.0 + POS_W / (1.0 + i) ** 0.7 for i in range(64)]
+_TF: Final = [float(i) ** TF_EXP for i in range(64)]
 
 
-def _score(c: _Candidate) -> float:
-    label = _label(c) if len(c.forms) > 1 else c.label
-    first = c.first
-    pos = _POS[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
-    score: float = float(c.count) ** TF_EXP * _static(label, c.is_name, len(c.words)) * pos
-    if c.is_name and c.count < 2 and len(c.words) > 1:
-        score *= K_MNAME1 / K_NAME
-    return score
+def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, int, _Candidate]]:
+    """(-score, first sentence, discovery order, candidate), best first.
+
+    Score = count^TF_EXP x ``_static`` x first-mention bonus, halved (K_MNAME1) for a longer
+    name seen once.  Ties go to the earlier first mention, then to the earlier discovery."""
+    out = []
+    pos_table, tf_table, static = _POS, _TF, _static
+    for i, c in enumerate(cands.values()):
+        label = _label(c) if len(c.forms) > 1 else c.label
+        first, count, n_words = c.first, c.count, len(c.words)
+        pos = pos_table[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
+        tf = tf_table[count] if count < 64 else float(count) ** TF_EXP
+        score = tf * static(label, c.is_name, n_words) * pos
+        if c.is_name and count < 2 and n_words > 1:
+            score *= K_MNAME1 / K_NAME
+        out.append((-score, first, i, c))
+    out.sort()
+    return out
 
 
 @lru_cache(maxsize=1 << 16)
@@ -562,9 +620,12 @@ def _static(label: str, is_name: bool, n_words: int) -> float:
 @lru_cache(maxsize=1 << 16)
 def _label_spec(label: str, capitalised: bool) -> float:
     """Specificity^SPEC_EXP of a label: mean word specificity, a bonus per extra word."""
-    words = label.split()
-    spec = sum(_specificity(_word(w)[1], capitalised) for w in words) / len(words)
-    spec *= 1 + PHRASE_BONUS * (len(words) - 1)
+    if " " not in label:
+        spec = _specificity(_word(label)[1], capitalised)
+    else:
+        words = label.split()
+        spec = sum(_specificity(_word(w)[1], capitalised) for w in words) / len(words)
+        spec *= 1 + PHRASE_BONUS * (len(words) - 1)
     result: float = spec**SPEC_EXP
     return result
 
@@ -600,12 +661,12 @@ def extract_topics(text: str, limit: int = 10, title: str | None = None) -> list
         text = html.unescape(text)
     cands = _collect(text, title)
     _merge_names(cands)
-    scored = sorted(((_score(c), c) for c in cands.values()), key=lambda sc: (-sc[0], sc[1].first))
+    scored = _scored(cands)
     out: list[str] = []
     keys: set[str] = set()
     taken_words: set[str] = set()
     names = phrases = 0
-    for _, c in scored:
+    for _, _, _, c in scored:
         multi = len(c.words) > 1
         if multi and c.is_name:
             if names >= MAX_MULTI_NAMES:
