@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import Final
 
 from bot.text._lexicon import idf, terms
@@ -81,22 +82,23 @@ def position_prior(i: int) -> float:
     return PRIOR_FLOOR + (1.0 - PRIOR_FLOOR) * math.exp(-i / TAU)
 
 
+_PRIOR: Final = [position_prior(i) for i in range(MAX_SENTENCES)]
+
+
 def rank_sentences(
     sentences: list[str], title: str | None = None
 ) -> tuple[list[float], list[Vector]]:
     """Score each sentence (higher is better) and return the scores with the unit vectors."""
-    toks = [terms(s) for s in sentences]
+    counts = [Counter(terms(s)) for s in sentences]
     n = len(sentences)
-    df: Counter[str] = Counter()
-    for t in toks:
-        df.update(set(t))
+    df = Counter(chain.from_iterable(counts))  # sentences containing each term
     # In-document smoothed IDF, once per distinct term (not once per sentence and term).
     idf_doc = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items()}
     units: list[Vector] = []
     total: Vector = {}
-    for t in toks:
-        v = {w: c * idf_doc[w] for w, c in Counter(t).items()}
-        nv = norm(v)
+    for cnt in counts:
+        v = {w: c * idf_doc[w] for w, c in cnt.items()}
+        nv = math.sqrt(sum([x * x for x in v.values()]))
         u = {w: x / nv for w, x in v.items()} if nv else {}
         units.append(u)
         for w, x in u.items():
@@ -106,9 +108,9 @@ def rank_sentences(
     scores: list[float] = []
     for i, (s, u) in enumerate(zip(sentences, units, strict=True)):
         # Sum of cosines to every other sentence, in linear time: u . (sum of units - u).
-        cent = sum(x * total[w] for w, x in u.items()) - (1.0 if u else 0.0)
+        cent = sum([x * total[w] for w, x in u.items()]) - (1.0 if u else 0.0)
         cent = max(cent, 0.0) / max(1, n - 1)
-        score = (cent + 0.01) * position_prior(i)
+        score = (cent + 0.01) * (_PRIOR[i] if i < len(_PRIOR) else position_prior(i))
         if title_vec:
             score *= 1.0 + W_TITLE * cosine(u, title_vec, 1.0, title_norm)
         n_words = s.count(" ") + 1
