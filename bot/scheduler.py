@@ -120,6 +120,11 @@ class NewsScheduler:
         self._running.add(task)
         try:
             await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # The scheduler is shutting down and cancels its job; the work itself goes
+            # on under stop(), which waits for it.
+            if task.done():
+                raise
         finally:
             if task.done():
                 self._running.discard(task)

@@ -122,3 +122,16 @@ def test_config_from_environment_variable(config_path: Path) -> None:
         timeout=60,
     )
     assert "Rutte" in result.stdout
+
+
+def test_console_channel_shows_the_backfilled_post_and_exits_cleanly(
+    write_config: Callable[[str], Path],
+) -> None:
+    config = write_config('[[subscriptions]]\nchannel = "console:news"\nbackfill = 1\n')
+    result = newsbot(config, "run", stdin="/news latest 1\n")
+    assert result.returncode == 0, result.stderr
+    assert "[#news] Rutte: Putin Shows No Interest in Peace" in result.stdout
+    assert "• NATO Secretary General Mark Rutte emphasized" in result.stdout
+    # Stopping while the delivery job runs must not log a cancelled job as an error.
+    assert "Traceback" not in result.stderr
+    assert "ERROR" not in result.stderr
