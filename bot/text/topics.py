@@ -639,8 +639,11 @@ def _weak(low: str) -> bool:
         return True
     if len(low) < 5 or not low.endswith(_ADJECTIVE_SUFFIXES):
         return False
-    adverbs = [low + "ly", low[:-1] + "ily", low[:-1] + "y"]
-    return any(_known(a) for a in adverbs)
+    if low.endswith("le"):  # "simple" -> "simply"
+        return _known(low[:-1] + "y")
+    if low.endswith("y"):  # "healthy" -> "healthily"; never "company" -> "company"
+        return _known(low[:-1] + "ily")
+    return _known(low + "ly")
 
 
 def _label(c: _Candidate) -> str:

@@ -284,3 +284,19 @@ def test_topics_drop_markup_urls_and_contractions() -> None:
 )
 def test_topic_matches_table(query: str, key: str, expected: bool) -> None:
     assert topic_matches(query, key) is expected
+
+
+@pytest.mark.parametrize(
+    ("word", "weak"),
+    [
+        ("company", False),  # a -y noun is not an adjective with a -ly adverb
+        ("economy", False),
+        ("security", False),
+        ("additional", True),  # additionally
+        ("simple", True),  # simply
+    ],
+)
+def test_descriptive_words_are_told_from_nouns(word: str, weak: bool) -> None:
+    from bot.text.topics import _weak
+
+    assert _weak(word) is weak
