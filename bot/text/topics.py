@@ -473,14 +473,15 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     for si, (toks, sinfo, shout) in enumerate(zip(tokenised, infos, shouting, strict=True)):
         for i, t in enumerate(sinfo):
             # Part of a name: capitalised, and not merely because it opens the sentence (or
-            # a quote) unless it is rare or capitalised elsewhere; in a shouting line only
-            # words capitalised elsewhere count.
+            # a quote) unless it is rare, an acronym ("NATO") or capitalised elsewhere; in a
+            # shouting line only words capitalised elsewhere count.
             if shout:
                 is_name = not t.not_name and t.low in capitalised_elsewhere
             elif t.name_ok:
                 is_name = (
                     (i != 0 and toks[i - 1] not in _QUOTES)
                     or t.rare
+                    or t.upper
                     or t.low in capitalised_elsewhere
                 )
             else:
@@ -502,7 +503,9 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                 continue
             if run:
                 flush_run(run, run_stems, si)
-            if not t.content:
+            # A capitalised role word ("Secretary", "President") introduces a name; it is
+            # not a topic of its own.
+            if not t.content or (t.title and t.cap):
                 if chunk:
                     if len(chunk) > 1:
                         multi.append((chunk.copy(), chunk_stems.copy(), si))

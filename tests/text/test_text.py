@@ -300,3 +300,15 @@ def test_descriptive_words_are_told_from_nouns(word: str, weak: bool) -> None:
     from bot.text.topics import _weak
 
     assert _weak(word) is weak
+
+
+def test_sentence_initial_acronym_keeps_its_case_and_role_words_are_not_topics() -> None:
+    topics = extract_topics(
+        "NATO members agreed on the date of next summer's summit in The Hague. "
+        "Secretary General Mark Rutte will host the leaders.",
+        title="NATO summit planned for the summer",
+    )
+    assert topics[0] == "NATO"
+    assert "nato" not in topics
+    assert "Mark Rutte" in topics
+    assert not {"secretary", "Secretary", "general", "General"} & set(topics)
