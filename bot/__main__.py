@@ -39,8 +39,6 @@ from bot.store import Store, StoreError
 
 log = logging.getLogger("newsbot")
 
-PROGRESS_MIN_ITEMS = 100
-
 
 def make_commands(store: Store, config: AdminConfig, **services: Any) -> Commands:
     return Commands(
