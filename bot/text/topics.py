@@ -8,8 +8,9 @@ No POS tagger or model: candidates come from surface cues that hold in edited ne
   so "NATO Secretary General Mark Rutte" gives "NATO" and "Mark Rutte".  Possessives are
   stripped.  ALL-CAPS or Title-Case lines (headlines) don't count as evidence of a name.
 * Key words and phrases: runs of lower-case content words between stop words and
-  punctuation.  Single words are grouped by inflection ("hiring"/"hired" -> "hire", checked
-  against the word table); 2-3 word phrases ("air defense") are kept only when seen twice
+  punctuation; "-ly" adverbs of known adjectives ("allegedly") are never candidates.
+  Single words are grouped by inflection ("hiring"/"hired" -> "hire", checked against the
+  word table); 2-3 word phrases ("air defense") are kept only when seen twice
   and their lower-case words occur nowhere else in the article (``PHRASE_COHESION``).
 * Variants are merged: a one-word name that is the first or last word of a longer name in
   the same article ("Putin" -> "Vladimir Putin") joins it and the longest form is the label.
@@ -18,8 +19,10 @@ Score = frequency^TF_EXP x specificity^SPEC_EXP x position x type weight.  Speci
 an informativeness prior from generic-English frequency (``_background``): common words
 ("people", "said") weigh little; a word outside the table weighs a lot when capitalised (a
 name) but only middling when lower case (typos, compounds like "big-screen", jargon).
-Lower-case words that describe rather than name (adverbs, "-ed"/"-ing" forms, adjectives
-with a "-ly" adverb like "additional") are down-weighted.  HTML entities are decoded first;
+Lower-case words that describe rather than name ("-ed"/"-ing" forms, adjectives with a
+"-ly" adverb like "additional") are down-weighted, and nouns are preferred: words with a
+noun suffix ("corruption"), and words used after a determiner or preposition ("the
+hiring") rather than after an auxiliary ("was hanging").  HTML entities are decoded first;
 URLs, tickers and contractions are never candidates.
 
 The list is a mix, as news sites tag stories: at most ``MAX_MULTI_NAMES`` multi-word names
@@ -170,12 +173,81 @@ _NOT_NAMES: Final = SENTENCE_OPENERS | frozenset(
     ]
 )
 
+# The word before a lower-case word tells how it is used: after an auxiliary, a modal or
+# "to" it is a verb ("was hanging", "to undermine"); after a determiner or a preposition it
+# is a noun ("the hiring", "of testing"), and nouns make topics.
+VERB_CUES: Final = frozenset(
+    [
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "having",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "to",
+        "does",
+        "did",
+        "do",
+        "not",
+        "never",
+    ]
+)
+NOUN_CUES: Final = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "my",
+        "of",
+        "for",
+        "in",
+        "on",
+        "about",
+        "by",
+        "with",
+        "from",
+        "after",
+        "before",
+        "against",
+        "over",
+        "into",
+    ]
+)
+
 MAX_CHARS: Final = 60_000
 # Score weights, set by measuring on half of the KPCrowd stories (see bench/eval.py).
-K_NAME: Final = 1.0  # one-word names, and longer names seen at least twice
-K_MNAME1: Final = 0.5  # longer names seen once
-K_PHRASE: Final = 2.0  # lower-case phrases of 2-3 words (kept only when seen twice or more)
-K_WEAK: Final = 0.7  # lower-case words shaped like adverbs, past tenses, participles
+K_NAME: Final = 1.5  # one-word names, and longer names seen at least twice
+K_MNAME1: Final = 0.75  # longer names seen once
+K_PHRASE: Final = 3.0  # lower-case phrases of 2-3 words (kept only when seen twice or more)
+K_WEAK: Final = 0.7  # lower-case words shaped like past tenses, participles, adjectives
+K_NOUN: Final = 2.0  # lower-case words with a noun suffix ("corruption", "unemployment")
+K_NOMINAL: Final = 3.0  # a lower-case word, raised to the share of its uses after NOUN_CUES
+K_VERBAL: Final = 0.7  # a lower-case word, raised to the share of its uses after VERB_CUES
 TF_EXP: Final = 1.3
 SPEC_EXP: Final = 0.75
 POS_W: Final = 1.0  # first-mention bonus: 1 + POS_W / (1 + sentence)^0.7
@@ -189,7 +261,7 @@ _TOKEN = re.compile(r"[^\W_][\w'\u2019&.\-]*[^\W_]|[^\W_]|[^\w\s]")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S" (the final dot is stripped first)
 _HAS_LOWER = re.compile(r"[a-z]")
 _CONTRACTION = re.compile(r"['\u2019](?:t|ll|re|ve|d|m)$", re.IGNORECASE)
-_WEAK_SUFFIXES: Final = ("ly", "ed", "ing")
+_WEAK_SUFFIXES: Final = ("ed", "ing")
 _ADJECTIVE_SUFFIXES: Final = (
     "al",
     "ive",
@@ -205,6 +277,7 @@ _ADJECTIVE_SUFFIXES: Final = (
     "y",
     "le",
 )
+_NOUN_SUFFIXES: Final = ("tion", "ment", "ness", "ity", "ance", "ence", "sion")
 _QUOTES: Final = frozenset(['"', "\u201c", "(", "'", "-", "\u2018"])
 
 
@@ -303,7 +376,7 @@ class _Tok(NamedTuple):
     low: str
     stem: str
     usable: bool  # can be part of a candidate at all (no URL, ticker, contraction)
-    content: bool  # usable lower-case content word (not a stop word, 3+ letters)
+    content: bool  # usable lower-case content word (not a stop word or adverb, 3+ letters)
     cap: bool  # starts with an upper-case letter
     alnum: bool  # starts with a letter or digit
     alpha: bool  # starts with a letter
@@ -332,7 +405,11 @@ def _tok(tok: str) -> _Tok:
         low,
         st,
         usable,
-        usable and low not in STOPWORDS and len(low) >= 3 and bool(_HAS_LOWER.search(low)),
+        usable
+        and low not in STOPWORDS
+        and len(low) >= 3
+        and bool(_HAS_LOWER.search(low))
+        and not _adverb(low),
         cap,
         first.isalnum(),
         alpha,
@@ -378,6 +455,8 @@ class _Candidate:
     count: int = 0
     first: int = 1 << 30
     forms: dict[str, int] = field(default_factory=dict)
+    verbal: int = 0  # uses right after an auxiliary, a modal or "to" ("was hanging")
+    nominal: int = 0  # uses right after a determiner or preposition ("the hiring")
 
     def add(self, surface: str, sentence: int) -> None:
         self.count += 1
@@ -516,11 +595,17 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
             key: tuple[str, ...] = (t.stem,)
             cand = cands.get(key)
             if cand is None:
-                cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
+                cand = cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
             else:  # sentences come in order, so ``first`` is already minimal
                 cand.count += 1
                 forms = cand.forms
                 forms[word] = forms.get(word, 0) + 1
+            if i:
+                before = sinfo[i - 1].low
+                if before in VERB_CUES:
+                    cand.verbal += 1
+                elif before in NOUN_CUES:
+                    cand.nominal += 1
             chunk.append(word)
             chunk_stems.append(t.stem)
             if t.ends_s_possessive:
@@ -601,6 +686,10 @@ def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, 
         score = tf * static(label, c.is_name, n_words) * pos
         if c.is_name and count < 2 and n_words > 1:
             score *= K_MNAME1 / K_NAME
+        if c.nominal:
+            score *= K_NOMINAL ** (c.nominal / count)
+        if c.verbal:
+            score *= K_VERBAL ** (c.verbal / count)
         out.append((-score, first, i, c))
     out.sort()
     return out
@@ -615,6 +704,8 @@ def _static(label: str, is_name: bool, n_words: int) -> float:
         kind = K_PHRASE
     elif _weak(label):
         kind = K_WEAK
+    elif label.endswith(_NOUN_SUFFIXES):
+        kind = K_NOUN
     else:
         kind = 1.0
     return _label_spec(label, is_name) * kind
@@ -635,9 +726,9 @@ def _label_spec(label: str, capitalised: bool) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def _weak(low: str) -> bool:
-    """A lower-case word that describes rather than names: adverbs, past tenses and
-    participles by their suffix, and adjectives that have a "-ly" adverb in the word table
-    ("additional" -> "additionally", "significant", "recent")."""
+    """A lower-case word that describes rather than names: past tenses and participles by
+    their suffix, and adjectives that have a "-ly" adverb in the word table ("additional" ->
+    "additionally", "significant", "recent").  (Adverbs are never candidates.)"""
     if len(low) > 5 and low.endswith(_WEAK_SUFFIXES):
         return True
     if len(low) < 5 or not low.endswith(_ADJECTIVE_SUFFIXES):
@@ -647,6 +738,23 @@ def _weak(low: str) -> bool:
     if low.endswith("y"):  # "healthy" -> "healthily"; never "company" -> "company"
         return _known(low[:-1] + "ily")
     return _known(low + "ly")
+
+
+@lru_cache(maxsize=1 << 16)
+def _adverb(low: str) -> bool:
+    """A "-ly" adverb of a common word: "allegedly", "basically", "happily".  (Rare table
+    entries such as "supp" don't count: "supply" is a noun.)"""
+    if len(low) < 6 or not low.endswith("ly"):
+        return False
+    return (
+        _common(low[:-2])  # "allegedly"
+        or (low.endswith("ally") and _common(low[:-4]))  # "basically"
+        or _common(low[:-3] + "y")  # "happily"
+    )
+
+
+def _common(word: str) -> bool:
+    return len(word) >= 4 and _ZIPF_TABLE.get(word, 0.0) >= 3.5
 
 
 def _label(c: _Candidate) -> str:

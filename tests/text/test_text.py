@@ -312,3 +312,41 @@ def test_sentence_initial_acronym_keeps_its_case_and_role_words_are_not_topics()
     assert "nato" not in topics
     assert "Mark Rutte" in topics
     assert not {"secretary", "Secretary", "general", "General"} & set(topics)
+
+
+@pytest.mark.parametrize(
+    ("word", "adverb"),
+    [
+        ("allegedly", True),
+        ("basically", True),
+        ("happily", True),
+        ("family", False),
+        ("supply", False),
+        ("assembly", False),
+    ],
+)
+def test_adverbs_are_told_from_nouns_ending_in_ly(word: str, adverb: bool) -> None:
+    from bot.text.topics import _adverb
+
+    assert _adverb(word) is adverb
+
+
+def test_adverbs_are_never_topics() -> None:
+    body = (
+        "The suspect allegedly stole the painting. Police allegedly found it later. "
+        "The painting was allegedly worth millions, and the painting is back."
+    )
+    topics = extract_topics(body)
+    assert "painting" in topics
+    assert "allegedly" not in topics
+
+
+def test_a_word_used_as_a_noun_outranks_one_used_as_a_verb() -> None:
+    # "hiring" and "hanging" occur equally often and are equally rare; one is a noun here
+    # ("the hiring"), the other a verb ("was hanging").
+    body = (
+        "Firms slowed the hiring of engineers. A banner was hanging over the gate. "
+        "Analysts watched the hiring closely while flags were hanging from windows."
+    )
+    topics = extract_topics(body)
+    assert topics.index("hiring") < topics.index("hanging")
