@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             kpcrowd = load(KPCROWD, args.limit)
             try:
-                rows += eval_headlines(headline_rows(kpcrowd))
+                if headlines := headline_rows(kpcrowd):
+                    rows += eval_headlines(headlines)
             except ImportError as exc:
                 print(f"skip KPCrowd headlines: {exc} (pip install rouge-score)")
             try:

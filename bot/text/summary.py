@@ -23,14 +23,25 @@ inclusion rising with sentence length up to ~25-30 words and flat after, so a sa
 length prior ``min(1, words / 30)`` keeps datelines, bylines and fragments out.  A headline,
 when given, is extra evidence: ``1 + W_TITLE * cos(sentence, title)``.
 
-Parameters were set with two checks, to avoid tuning to one corpus: ROUGE vs the BBC
-extracts (where centrality matters most) and, as a lead-heavy CNN/DM-like check, the recall
-of the KPCrowd (AP) headline words by the summary of the body without its headline, where
-LEAD-3 beats plain centrality by ~9 points as on CNN/DM.  FLOOR=0.4/TAU=1.5 is the weakest
-prior that beats LEAD-3 on the latter (65.6 vs 65.3) while keeping BBC ROUGE-1 ~58.
+Two more rules come from how news is written and read:
 
-Only the first ``MAX_SENTENCES`` sentences are scored, so a 1 MB article costs about as much
-as a long one.  Chosen sentences are returned in article order.
+* The lede (the first sentence of at least ``MIN_WORDS`` words) is always kept: in an
+  inverted pyramid it is the one-sentence summary by design, and human extracts keep it
+  more often than any other sentence.
+* The rest are picked one at a time by maximal marginal relevance: a sentence's score is
+  discounted by ``REDUNDANCY`` x its largest cosine to a sentence already picked, so the
+  summary does not say the same thing twice.
+
+Parameters were set with two checks, to avoid tuning to one corpus (``make eval``): ROUGE vs
+the BBC extracts (where centrality matters most) and, as a lead-heavy CNN/DM-like check,
+the recall of the KPCrowd (AP) headline words by the summary of the body without its
+headline, where LEAD-3 beats plain centrality by ~10 points as on CNN/DM.  With the lede
+kept, TAU=1.0 and REDUNDANCY=0.6 improved both (BBC ROUGE-1 58.15 -> 58.3; headline recall
+65.8 -> 66.6, LEAD-3 65.5).
+
+A headline repeated as the body's first line is never part of the summary.  Only the first
+``MAX_SENTENCES`` sentences are scored, so a 1 MB article costs about as much as a long
+one.  Chosen sentences are returned in article order.
 """
 
 from __future__ import annotations
@@ -47,8 +58,9 @@ from bot.text.sentences import sentences_of
 __all__ = ["rank_sentences", "summarize"]
 
 MAX_SENTENCES: Final = 80
-TAU: Final = 1.5
+TAU: Final = 1.0
 PRIOR_FLOOR: Final = 0.4
+REDUNDANCY: Final = 0.6
 W_TITLE: Final = 0.3
 MIN_WORDS: Final = 6
 LEN_FULL: Final = 30
@@ -129,9 +141,35 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     if not 1 <= sentences <= 10:
         raise ValueError("sentences must be between 1 and 10")
     all_sents = sentences_of(text)
+    if title:  # a headline repeated as the body's first line is not news to the reader
+        headline = _folded(title)
+        all_sents = [s for s in all_sents if _folded(s) != headline] or all_sents
     if len(all_sents) <= sentences:
         return list(all_sents)
     cands = list(all_sents[:MAX_SENTENCES])
-    scores, _ = rank_sentences(cands, title)
-    best = sorted(range(len(cands)), key=lambda i: (-scores[i], i))[:sentences]
-    return [cands[i] for i in sorted(best)]
+    scores, units = rank_sentences(cands, title)
+    chosen = [] if (lede := lede_index(cands)) is None else [lede]
+    while len(chosen) < sentences:
+        best, best_value = -1, -1.0
+        for i, score in enumerate(scores):
+            if i in chosen:
+                continue
+            overlap = max(cosine(units[i], units[j], 1.0, 1.0) for j in chosen) if chosen else 0.0
+            value = score * (1.0 - REDUNDANCY * overlap)
+            if value > best_value:  # ties go to the earlier sentence
+                best, best_value = i, value
+        chosen.append(best)
+    return [cands[i] for i in sorted(chosen)]
+
+
+def lede_index(sentences: list[str]) -> int | None:
+    """Index of the lede: the first full sentence among the first three (short datelines
+    and bylines are skipped)."""
+    for i, s in enumerate(sentences[:3]):
+        if s.count(" ") + 1 >= MIN_WORDS:
+            return i
+    return None
+
+
+def _folded(sentence: str) -> str:
+    return " ".join(sentence.split()).casefold()

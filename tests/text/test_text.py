@@ -106,6 +106,34 @@ def test_summary_length_parameter(n: int) -> None:
     assert len(summarize(_seed(), n)) == min(n, len(split_sentences(_seed())))
 
 
+LEDE = "The city council voted on Tuesday to close the old harbour bridge to all traffic."
+BODY_AFTER_LEDE = [
+    "Engineers found deep cracks in the harbour bridge supports during an inspection.",
+    "Engineers found deep cracks in the harbour bridge supports during a routine inspection.",
+    "Repairs to the harbour bridge supports will cost the city council about 40 million.",
+    "Ferries will carry commuters across the harbour while the bridge is closed for repairs.",
+    "The mayor said the harbour bridge would reopen once the supports had been repaired.",
+]
+
+
+def test_summary_keeps_the_lede() -> None:
+    assert summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 1) == [LEDE]
+    assert summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 3)[0] == LEDE
+
+
+def test_summary_skips_a_headline_repeated_as_the_first_line() -> None:
+    title = "Harbour bridge to close for repairs after engineers find cracks"
+    body = "\n".join([title, LEDE, *BODY_AFTER_LEDE])
+    summary = summarize(body, 2, title=title)
+    assert title not in summary
+    assert LEDE in summary
+
+
+def test_summary_does_not_say_the_same_thing_twice() -> None:
+    summary = summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 3)
+    assert not {BODY_AFTER_LEDE[0], BODY_AFTER_LEDE[1]} <= set(summary)
+
+
 @pytest.mark.parametrize("n", [0, 11, -1])
 def test_summary_length_out_of_range(n: int) -> None:
     with pytest.raises(ValueError):
