@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Final
 
@@ -140,7 +140,7 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     """
     if not 1 <= sentences <= 10:
         raise ValueError("sentences must be between 1 and 10")
-    all_sents = sentences_of(text)
+    all_sents: Sequence[str] = sentences_of(text)
     if title:  # a headline repeated as the body's first line is not news to the reader
         headline = _folded(title)
         all_sents = [s for s in all_sents if _folded(s) != headline] or all_sents
