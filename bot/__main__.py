@@ -30,9 +30,9 @@ from bot.config import (
     resolve_config_path,
 )
 from bot.delivery import Delivery
-from bot.ingest.derive import prepare_article
+from bot.ingest.derive import derivation_signature, prepare_article
 from bot.ingest.seed import IngestError, parse_date
-from bot.ingest.service import IngestReport, ingest_paths
+from bot.ingest.service import IngestReport, ingest_paths, refresh_derived
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
 from bot.store import Store, StoreError
@@ -62,16 +62,23 @@ async def ingest_configured(
     default_date: dt.date | None = None,
     show_progress: bool = False,
 ) -> IngestReport:
-    """Ingest `paths` (default: the seeds folder) with the configured limits."""
+    """Ingest `paths` (default: the seeds folder) with the configured limits, after
+    refreshing stored summaries and topics made by an older text pipeline."""
     today = dt.datetime.now(config.tz).date()
-    return await ingest_paths(
+    prepare = functools.partial(prepare_article, summary_sentences=config.summary_sentences)
+    refreshed = await refresh_derived(
+        store, prepare, derivation_signature(config.summary_sentences)
+    )
+    report = await ingest_paths(
         store,
         list(paths) if paths else [config.seeds_folder],
-        functools.partial(prepare_article, summary_sentences=config.summary_sentences),
+        prepare,
         max_bytes=config.seeds_max_file_bytes,
         default_date=default_date or today,
         progress=_progress_bar if show_progress else None,
     )
+    report.refreshed = refreshed
+    return report
 
 
 async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:

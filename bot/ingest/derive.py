@@ -9,6 +9,11 @@ from bot.store import PreparedArticle, TopicLabel
 TOPICS_PER_ARTICLE = 10
 
 
+def derivation_signature(summary_sentences: int) -> str:
+    """What stored summaries and topics depend on besides the article itself."""
+    return f"text pipeline {text.PIPELINE_VERSION}, {summary_sentences}-sentence summaries"
+
+
 def prepare_article(article: Article, summary_sentences: int = 3) -> PreparedArticle:
     """Summary and ranked topics of one article. Pure, so it can run in a worker process."""
     summary = text.summarize(article.body, sentences=summary_sentences, title=article.title)

@@ -49,6 +49,8 @@ class IngestReport:
     unchanged: list[IngestResult] = field(default_factory=list)
     duplicate: list[IngestResult] = field(default_factory=list)
     rejected: list[IngestError] = field(default_factory=list)
+    # Stored articles whose summaries and topics were recomputed for a newer text pipeline.
+    refreshed: int = 0
 
     def record(self, result: IngestResult) -> None:
         getattr(self, result.outcome.value).append(result)
@@ -62,7 +64,7 @@ class IngestReport:
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.duplicate)} duplicate, "
             f"{len(self.rejected)} rejected"
-        )
+        ) + (f", {self.refreshed} refreshed" if self.refreshed else "")
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
@@ -143,6 +145,36 @@ async def _prepare(
         *(loop.run_in_executor(executor, _prepare_chunk, prepare, chunk) for chunk in chunks)
     )
     return [item for chunk in done for item in chunk]
+
+
+DERIVED_WITH_KEY = "derived_with"
+
+
+async def refresh_derived(store: Store, prepare: Prepare, signature: str) -> int:
+    """Recompute the stored summaries and topics if they were derived differently (an older
+    text pipeline, another summary length); return how many articles were refreshed.
+
+    Page by page, each page in its own transaction, and the signature is only recorded at
+    the end: an interrupted refresh starts again next time and loses nothing.
+    """
+    if await store.get_meta(DERIVED_WITH_KEY) == signature:
+        return 0
+    refreshed = after_id = 0
+    executor: Executor | None = None
+    try:
+        while articles := await store.articles_after(after_id, BATCH_SIZE):
+            if executor is None and len(articles) >= PARALLEL_THRESHOLD:
+                executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+            await store.update_derived(await _prepare(prepare, articles, executor))
+            refreshed += len(articles)
+            after_id = articles[-1].id
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    await store.set_meta(DERIVED_WITH_KEY, signature)
+    if refreshed:
+        log.info("refreshed the summaries and topics of %d articles (%s)", refreshed, signature)
+    return refreshed
 
 
 async def ingest_paths(

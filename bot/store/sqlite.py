@@ -244,7 +244,39 @@ class Store:
             await _replace_topics(db, saved)
         return results
 
+    async def update_derived(self, items: Sequence[PreparedArticle]) -> None:
+        """Replace the summaries and topics of stored articles (``item.article.id``)."""
+        async with self.write() as db:
+            await db.executemany(
+                "UPDATE articles SET summary = ? WHERE id = ?",
+                [
+                    (json.dumps(list(item.summary), ensure_ascii=False), item.article.id)
+                    for item in items
+                ],
+            )
+            await _replace_topics(db, [(item.article.id, item) for item in items])
+
     # -- reads ----------------------------------------------------------------
+
+    async def articles_after(self, after_id: int, limit: int) -> list[Article]:
+        """Stored articles with an id above ``after_id``, in id order: for paging the archive."""
+        async with self._reader.execute(
+            "SELECT id, title, date, body, source, content_hash FROM articles"
+            " WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Article(
+                title=row["title"],
+                date=dt.date.fromisoformat(row["date"]),
+                body=row["body"],
+                source=row["source"],
+                content_hash=row["content_hash"],
+                id=row["id"],
+            )
+            for row in rows
+        ]
 
     async def latest(self, limit: int, up_to: dt.date) -> list[StoredArticle]:
         """The newest articles dated up to `up_to`: future-dated ones wait for their day."""

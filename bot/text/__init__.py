@@ -6,7 +6,12 @@ from bot.text.summary import summarize
 from bot.text.topics import canonical_key, extract_topics, topic_matches
 from bot.text.trending import rank_trending
 
+# Bump when summarize() or extract_topics() give different output for the same article:
+# stored summaries and topics are then recomputed at the next ingest.
+PIPELINE_VERSION = 2
+
 __all__ = [
+    "PIPELINE_VERSION",
     "DigestInput",
     "DigestSentence",
     "canonical_key",
