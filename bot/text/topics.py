@@ -133,14 +133,10 @@ TITLES: Final = frozenset(
         "high",
     ]
 )
-# Capitalised words that open sentences or headlines but are not names.
-_NOT_NAMES: Final = SENTENCE_OPENERS | frozenset(
+# Days and months are neither names nor topics (when capitalised: a protest march is a
+# topic), nor are "today" and the like.
+_CALENDAR: Final = frozenset(
     [
-        "also",
-        "according",
-        "despite",
-        "speaking",
-        "recent",
         "monday",
         "tuesday",
         "wednesday",
@@ -160,9 +156,6 @@ _NOT_NAMES: Final = SENTENCE_OPENERS | frozenset(
         "october",
         "november",
         "december",
-        "today",
-        "yesterday",
-        "tomorrow",
         "mon",
         "tue",
         "wed",
@@ -171,6 +164,16 @@ _NOT_NAMES: Final = SENTENCE_OPENERS | frozenset(
         "sat",
         "sun",
     ]
+)
+_DEICTIC: Final = frozenset(["today", "yesterday", "tomorrow", "tonight"])
+# Capitalised words that open sentences or headlines but are not names.
+_NOT_NAMES: Final = (
+    SENTENCE_OPENERS
+    | _CALENDAR
+    | _DEICTIC
+    | frozenset(
+        ["also", "according", "despite", "speaking", "recent"]
+    )
 )
 
 # The word before a lower-case word tells how it is used: after an auxiliary, a modal or
@@ -395,10 +398,10 @@ class _Tok(NamedTuple):
 def _tok(tok: str) -> _Tok:
     word, low, st, usable = _word(tok)
     first = tok[:1]
-    cap = first.isupper()
     alpha = first.isalpha()
     stop = tok.lower() in STOPWORDS
     upper = tok.isupper() and len(tok) > 1
+    cap = first.isupper()
     not_name = low in _NOT_NAMES
     return _Tok(
         word,
@@ -409,7 +412,9 @@ def _tok(tok: str) -> _Tok:
         and low not in STOPWORDS
         and len(low) >= 3
         and bool(_HAS_LOWER.search(low))
-        and not _adverb(low),
+        and not _adverb(low)
+        and low not in _DEICTIC
+        and not (cap and low in _CALENDAR),
         cap,
         first.isalnum(),
         alpha,
@@ -523,9 +528,11 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     shouting = [_shouting(list(map(_SHAPE, sinfo))) for sinfo in infos]
     # Words capitalised after a letter or digit in the same sentence (not just first).
     capitalised_elsewhere: set[str] = set()
+    lower_case: set[str] = set()  # words also written in lower case
     for sinfo, shout in zip(infos, shouting, strict=True):
         if not shout:
             capitalised_elsewhere.update(b.low for a, b in pairwise(sinfo) if b.cap and a.alnum)
+        lower_case.update(t.low for t in sinfo if t.alpha and not t.cap)
 
     cands: dict[tuple[str, ...], _Candidate] = {}
 
@@ -562,6 +569,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                     or t.rare
                     or t.upper
                     or t.low in capitalised_elsewhere
+                    or _opens_name(t, sinfo, i, lower_case)
                 )
             else:
                 is_name = False
@@ -591,7 +599,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                     chunk.clear()
                     chunk_stems.clear()
                 continue
-            word = t.low
+            word = t.low if t.cap else t.word  # "iPhone" keeps its case
             key: tuple[str, ...] = (t.stem,)
             cand = cands.get(key)
             if cand is None:
@@ -646,6 +654,16 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         if count >= PHRASE_COHESION * most:
             cands[key] = _Candidate(key, False, phrase_label[key], count, first)
     return cands
+
+
+def _opens_name(t: _Tok, sinfo: list[_Tok], i: int, lower_case: set[str]) -> bool:
+    """Whether a capitalised word that opens a sentence starts a longer name ("Tim Cook
+    said"): the next word may be part of a name, and this one is not a stop word, an "-ing"
+    form ("Buying MCI") or a word the article also writes in lower case."""
+    if i + 1 >= len(sinfo) or t.stop or t.low in lower_case or t.low.endswith("ing"):
+        return False
+    following = sinfo[i + 1]
+    return following.name_ok and following.usable and not following.title
 
 
 def _merge_names(cands: dict[tuple[str, ...], _Candidate]) -> None:

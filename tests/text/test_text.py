@@ -378,3 +378,30 @@ def test_a_word_used_as_a_noun_outranks_one_used_as_a_verb() -> None:
     )
     topics = extract_topics(body)
     assert topics.index("hiring") < topics.index("hanging")
+
+
+def test_days_months_and_today_are_not_topics_but_a_protest_march_is() -> None:
+    topics = extract_topics(
+        "Thousands joined the march through London on Saturday. The march ended at "
+        "Parliament Square on Saturday evening, and organisers plan another march in May. "
+        "Police said today that the march was peaceful, as it was yesterday."
+    )
+    assert "march" in topics
+    lowered = {t.lower() for t in topics}
+    assert not lowered & {"saturday", "may", "today", "yesterday"}
+
+
+def test_a_name_that_opens_a_sentence_is_kept_whole() -> None:
+    topics = extract_topics(
+        "Tim Cook said the phone would ship in March. Analysts expect strong sales, "
+        "and Cook said supply was ready."
+    )
+    assert "Tim Cook" in topics
+    assert not {"tim", "Tim", "Cook"} & set(topics)
+
+
+def test_mixed_case_words_keep_their_case() -> None:
+    topics = extract_topics(
+        "Apple unveiled a new iPhone. The iPhone has a bigger screen, and the iPhone costs more."
+    )
+    assert "iPhone" in topics
