@@ -137,18 +137,17 @@ _SENTENCE_OPENERS = SENTENCE_OPENERS | frozenset(
     ]
 )
 
-# Candidate boundary: terminal punctuation run + optional closers, whitespace, and a lookahead for
-# a plausible sentence start.
+# Candidate boundary: after a non-space, a terminal punctuation run with optional closers
+# (``."``, ``?)``) or closers then punctuation (``").``), then whitespace and a lookahead for a
+# plausible sentence start.  The pattern opens with a plain character class, which lets the
+# regex engine skip ahead to the next punctuation character instead of trying the whole
+# pattern at every position (4x faster than the equivalent
+# ``(?<=\S)(?:[.!?…]+[closers]*|[closers]+[.!?…]+)``); each branch's look-behind then checks
+# which kind of character it started with and that a non-space precedes it.
 _BOUNDARY = re.compile(
-    r"""(?<=\S)([.!?\u2026]+['"\u2019\u201d)\]]*|['"\u2019\u201d)\]]*[.!?\u2026]+)"""
-    r"""(?=\s+['"\u2018\u201c(\[]*[A-Z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\-\u2022*])"""
-)
-# The same boundaries without the look-behind, so that the regex engine can skip ahead to a
-# punctuation character (about twice as fast).  A match that starts at the start of the block
-# or after a space is one the look-behind would refuse; blocks with such a match are
-# re-scanned with ``_BOUNDARY`` itself, so the result is exactly the same.
-_BOUNDARY_FAST = re.compile(
-    r"""(?:[.!?\u2026]+['"\u2019\u201d)\]]*|['"\u2019\u201d)\]]+[.!?\u2026]+)"""
+    r"""[.!?\u2026'"\u2019\u201d)\]]"""
+    r"""(?:(?<=\S[.!?\u2026])[.!?\u2026]*['"\u2019\u201d)\]]*"""
+    r"""|(?<=\S['"\u2019\u201d)\]])['"\u2019\u201d)\]]*[.!?\u2026]+)"""
     r"""(?=\s+['"\u2018\u201c(\[]*[A-Z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\-\u2022*])"""
 )
 _NEXT_WORD = re.compile(r"""\s+['"\u2018\u201c(\[]*([A-Za-z]+)""")
@@ -218,20 +217,21 @@ def _is_boundary(block: str, end: int) -> bool:
     if not word:
         return True
     bare = word.rstrip(".").lower()
-    nm = _NEXT_WORD.match(block, end)
-    next_word = nm.group(1) if nm else ""
-    opener = next_word.lower() in _SENTENCE_OPENERS
     if len(word) == 1 and word.isupper():
         # An initial ("John F. Kennedy"); a lone capital ending a sentence is rare.
         return False
     if (bare in _TITLE_ABBREVIATIONS and word[0] != word[0].lower()) or bare in {"vs", "v", "no"}:
         return False
-    if bare in _TITLE_ABBREVIATIONS:
-        return opener
-    if "." in bare or bare in _AMBIGUOUS_ABBREVIATIONS:
+    if bare in _TITLE_ABBREVIATIONS or "." in bare or bare in _AMBIGUOUS_ABBREVIATIONS:
         # U.S., U.K., a.m., Jan. : sentence end only before a typical opener.
-        return opener
+        return _opens_sentence(block, end)
     return True
+
+
+def _opens_sentence(block: str, end: int) -> bool:
+    """Whether the word after offset ``end`` is a typical sentence opener."""
+    nm = _NEXT_WORD.match(block, end)
+    return nm is not None and nm.group(1).lower() in _SENTENCE_OPENERS
 
 
 def _split_long(sentence: str) -> list[str]:
@@ -259,17 +259,6 @@ def split_sentences(text: str) -> list[str]:
     return list(sentences_of(text))
 
 
-def _boundary_ends(block: str) -> list[int]:
-    """End offsets of the ``_BOUNDARY`` matches in a whitespace-normalised block."""
-    ends: list[int] = []
-    for m in _BOUNDARY_FAST.finditer(block):
-        begin = m.start()
-        if begin == 0 or block[begin - 1] == " ":
-            return [m.end() for m in _BOUNDARY.finditer(block)]
-        ends.append(m.end())
-    return ends
-
-
 @lru_cache(maxsize=8)
 def sentences_of(text: str) -> tuple[str, ...]:
     """``split_sentences`` as an immutable, memoised tuple.
@@ -281,7 +270,8 @@ def sentences_of(text: str) -> tuple[str, ...]:
     for block in _blocks(text):
         block = " ".join(block.split())
         start = 0
-        for end in _boundary_ends(block):
+        for match in _BOUNDARY.finditer(block):
+            end = match.end()
             if _is_boundary(block, end):
                 piece = block[start:end].strip()
                 if piece:
