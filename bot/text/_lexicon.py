@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final
 
 from bot.text._background import DATA
@@ -437,14 +436,28 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1 << 16)
-def _term(tok: str) -> str:
-    """The term of one lower-case token, or "" for a stop word or a 1-letter word."""
-    if len(tok) < 2 or tok in STOPWORDS:
-        return ""
-    return stem(tok.replace("\u2019", "'"))
+_TERM_CACHE_SIZE: Final = 1 << 16
+
+
+class _TermCache(dict[str, str]):
+    """Lower-case token -> its term, or "" for a stop word or a 1-letter word.
+
+    A plain dict lookup costs less than an ``lru_cache`` call on every token; the cache is
+    emptied when full so that arbitrary input cannot grow it without bound.
+    """
+
+    def __missing__(self, tok: str) -> str:
+        if len(self) >= _TERM_CACHE_SIZE:
+            self.clear()
+        term = "" if len(tok) < 2 or tok in STOPWORDS else stem(tok.replace("\u2019", "'"))
+        self[tok] = term
+        return term
+
+
+_term_of: Final = _TermCache().__getitem__
+_find_tokens: Final = TOKEN_RE.findall
 
 
 def terms(text: str) -> list[str]:
     """Content-word stems of ``text`` (lower-cased, stopwords and 1-letter words dropped)."""
-    return list(filter(None, map(_term, TOKEN_RE.findall(text.lower()))))
+    return list(filter(None, map(_term_of, _find_tokens(text.lower()))))
