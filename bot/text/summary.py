@@ -104,8 +104,10 @@ def rank_sentences(
     counts = [Counter(terms(s)) for s in sentences]
     n = len(sentences)
     df = Counter(chain.from_iterable(counts))  # sentences containing each term
-    # In-document smoothed IDF, once per distinct term (not once per sentence and term).
-    idf_doc = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items()}
+    # In-document smoothed IDF: it depends only on the document frequency, so one log per
+    # possible frequency (at most n + 1) rather than one per distinct term.
+    idf_of_df = [math.log((1 + n) / (1 + d)) + 1.0 for d in range(n + 1)]
+    idf_doc = {w: idf_of_df[d] for w, d in df.items()}
     units: list[Vector] = []
     total: Vector = {}
     for cnt in counts:
@@ -123,7 +125,8 @@ def rank_sentences(
         cent = sum([x * total[w] for w, x in u.items()]) - (1.0 if u else 0.0)
         cent = max(cent, 0.0) / max(1, n - 1)
         score = (cent + 0.01) * (_PRIOR[i] if i < len(_PRIOR) else position_prior(i))
-        if title_vec:
+        # Most sentences share no term with the headline: their cosine is 0, a factor of 1.
+        if title_vec and not title_vec.keys().isdisjoint(u):
             score *= 1.0 + W_TITLE * cosine(u, title_vec, 1.0, title_norm)
         n_words = s.count(" ") + 1
         if n_words < MIN_WORDS:
