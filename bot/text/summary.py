@@ -152,17 +152,26 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     cands = list(all_sents[:MAX_SENTENCES])
     scores, units = rank_sentences(cands, title)
     chosen = [] if (lede := lede_index(cands)) is None else [lede]
+    # overlap[i]: the largest cosine of sentence i to a chosen one, updated as they are chosen
+    overlap = [0.0] * len(cands)
     while len(chosen) < sentences:
+        if chosen:
+            last = units[chosen[-1]]
+            overlap = [max(o, _dot(u, last)) for o, u in zip(overlap, units, strict=True)]
         best, best_value = -1, -1.0
         for i, score in enumerate(scores):
-            if i in chosen:
-                continue
-            overlap = max(cosine(units[i], units[j], 1.0, 1.0) for j in chosen) if chosen else 0.0
-            value = score * (1.0 - REDUNDANCY * overlap)
-            if value > best_value:  # ties go to the earlier sentence
+            value = score * (1.0 - REDUNDANCY * overlap[i])
+            if value > best_value and i not in chosen:  # ties go to the earlier sentence
                 best, best_value = i, value
         chosen.append(best)
     return [cands[i] for i in sorted(chosen)]
+
+
+def _dot(a: Vector, b: Vector) -> float:
+    """Cosine of two unit vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum([x * b[w] for w, x in a.items() if w in b])
 
 
 def lede_index(sentences: list[str]) -> int | None:

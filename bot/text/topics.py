@@ -36,6 +36,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -171,9 +172,7 @@ _NOT_NAMES: Final = (
     SENTENCE_OPENERS
     | _CALENDAR
     | _DEICTIC
-    | frozenset(
-        ["also", "according", "despite", "speaking", "recent"]
-    )
+    | frozenset(["also", "according", "despite", "speaking", "recent"])
 )
 
 # The word before a lower-case word tells how it is used: after an auxiliary, a modal or
@@ -528,11 +527,15 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     shouting = [_shouting(list(map(_SHAPE, sinfo))) for sinfo in infos]
     # Words capitalised after a letter or digit in the same sentence (not just first).
     capitalised_elsewhere: set[str] = set()
-    lower_case: set[str] = set()  # words also written in lower case
     for sinfo, shout in zip(infos, shouting, strict=True):
         if not shout:
             capitalised_elsewhere.update(b.low for a, b in pairwise(sinfo) if b.cap and a.alnum)
-        lower_case.update(t.low for t in sinfo if t.alpha and not t.cap)
+    lower_case: set[str] = set()  # words written in lower case, collected on first need
+
+    def in_lower_case(low: str) -> bool:
+        if not lower_case:
+            lower_case.update(t.low for sinfo in infos for t in sinfo if t.shape in (1, 2))
+        return low in lower_case
 
     cands: dict[tuple[str, ...], _Candidate] = {}
 
@@ -569,7 +572,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                     or t.rare
                     or t.upper
                     or t.low in capitalised_elsewhere
-                    or _opens_name(t, sinfo, i, lower_case)
+                    or _opens_name(t, sinfo, i, in_lower_case)
                 )
             else:
                 is_name = False
@@ -656,14 +659,16 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     return cands
 
 
-def _opens_name(t: _Tok, sinfo: list[_Tok], i: int, lower_case: set[str]) -> bool:
+def _opens_name(t: _Tok, sinfo: list[_Tok], i: int, in_lower_case: Callable[[str], bool]) -> bool:
     """Whether a capitalised word that opens a sentence starts a longer name ("Tim Cook
     said"): the next word may be part of a name, and this one is not a stop word, an "-ing"
     form ("Buying MCI") or a word the article also writes in lower case."""
-    if i + 1 >= len(sinfo) or t.stop or t.low in lower_case or t.low.endswith("ing"):
+    if i + 1 >= len(sinfo) or t.stop or t.low.endswith("ing"):
         return False
     following = sinfo[i + 1]
-    return following.name_ok and following.usable and not following.title
+    return (
+        following.name_ok and following.usable and not following.title and not in_lower_case(t.low)
+    )
 
 
 def _merge_names(cands: dict[tuple[str, ...], _Candidate]) -> None:
