@@ -112,17 +112,20 @@ def ours_both(row: Row) -> tuple[list[str], list[str]]:
     )
 
 
+SUMMARISERS: list[tuple[str, Callable[[Row], list[str]]]] = [
+    ("LEAD-3", lead3),
+    ("TF-IDF centrality", tfidf_centrality),
+    ("newsbot summarize(3)", ours_summary),
+]
+
+
 def eval_bbc(rows: list[Row]) -> list[tuple[str, str, str, float]]:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     refs = ["\n".join(reference_sentences(r["summary"])) for r in rows]
     results: list[tuple[str, str, str, float]] = []
-    for name, fn in [
-        ("LEAD-3", lead3),
-        ("TF-IDF centrality", tfidf_centrality),
-        ("newsbot summarize(3)", ours_summary),
-    ]:
+    for name, fn in SUMMARISERS:
         outs, ms = timed(fn, rows)
         agg: dict[str, list[float]] = {"rouge1": [], "rouge2": [], "rougeLsum": []}
         for ref, out in zip(refs, outs, strict=True):
@@ -151,11 +154,7 @@ def eval_headlines(rows: list[Row]) -> list[tuple[str, str, str, float]]:
 
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     results: list[tuple[str, str, str, float]] = []
-    for name, fn in [
-        ("LEAD-3", lead3),
-        ("TF-IDF centrality", tfidf_centrality),
-        ("newsbot summarize(3)", ours_summary),
-    ]:
+    for name, fn in SUMMARISERS:
         outs, ms = timed(fn, rows)
         recall = statistics.fmean(
             scorer.score(r["headline"], "\n".join(out))["rouge1"].recall * 100
