@@ -391,6 +391,16 @@ class _Tok(NamedTuple):
     ends_s_possessive: bool  # "Putin's"
     name_ok: bool  # a capitalised word that may be (part of) a name: cap, alpha, not not_name
     shape: int  # 0 not alphabetic, else 1 + stop + 2 * cap + 4 * upper (see ``_shouting``)
+    # Precomputed for the per-token loop of ``_collect``:
+    breaks: bool  # neither content nor a usable name_ok word: ends runs outside shouting lines
+    quote: bool  # opens a quote or aside, so the next word may be capitalised for that reason
+    cue: int  # _VERB_CUE or _NOUN_CUE when this word tells how the next word is used, else 0
+    topic_word: str  # the form a lower-case topic takes: lower case unless mixed ("iPhone")
+    key: tuple[str, ...]  # (stem,): the candidate key of this word on its own
+
+
+_VERB_CUE: Final = 1
+_NOUN_CUE: Final = 2
 
 
 @lru_cache(maxsize=1 << 16)
@@ -402,18 +412,28 @@ def _tok(tok: str) -> _Tok:
     upper = tok.isupper() and len(tok) > 1
     cap = first.isupper()
     not_name = low in _NOT_NAMES
-    return _Tok(
-        word,
-        low,
-        st,
-        usable,
+    name_ok = cap and alpha and not not_name
+    content = (
         usable
         and low not in STOPWORDS
         and len(low) >= 3
         and bool(_HAS_LOWER.search(low))
         and not _adverb(low)
         and low not in _DEICTIC
-        and not (cap and low in _CALENDAR),
+        and not (cap and low in _CALENDAR)
+    )
+    if low in VERB_CUES:
+        cue = _VERB_CUE
+    elif low in NOUN_CUES:
+        cue = _NOUN_CUE
+    else:
+        cue = 0
+    return _Tok(
+        word,
+        low,
+        st,
+        usable,
+        content,
         cap,
         first.isalnum(),
         alpha,
@@ -424,8 +444,13 @@ def _tok(tok: str) -> _Tok:
         _ZIPF_TABLE.get(low, UNKNOWN_ZIPF) < 3.5,  # zipf(low)
         tok.endswith(("'s", "\u2019s", "'", "\u2019")),
         tok.endswith(("'s", "\u2019s")),
-        cap and alpha and not not_name,
+        name_ok,
         (1 + stop + 2 * cap + 4 * upper) if alpha else 0,
+        not content and not (name_ok and usable),
+        tok in _QUOTES,
+        cue,
+        low if cap else word,
+        (st,),
     )
 
 
@@ -461,12 +486,6 @@ class _Candidate:
     forms: dict[str, int] = field(default_factory=dict)
     verbal: int = 0  # uses right after an auxiliary, a modal or "to" ("was hanging")
     nominal: int = 0  # uses right after a determiner or preposition ("the hiring")
-
-    def add(self, surface: str, sentence: int) -> None:
-        self.count += 1
-        if sentence < self.first:
-            self.first = sentence
-        self.forms[surface] = self.forms.get(surface, 0) + 1
 
 
 def canonical_key(label: str) -> str:
@@ -522,45 +541,61 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         used += len(s)
         if used > MAX_CHARS:
             break
-    tokenised = [_TOKEN.findall(s) for s in sentences]
-    infos = [list(map(_tok, toks)) for toks in tokenised]
+    infos = [list(map(_tok, _TOKEN.findall(s))) for s in sentences]
     shouting = [_shouting(list(map(_SHAPE, sinfo))) for sinfo in infos]
     # Words capitalised after a letter or digit in the same sentence (not just first).
-    capitalised_elsewhere: set[str] = set()
-    for sinfo, shout in zip(infos, shouting, strict=True):
-        if not shout:
-            capitalised_elsewhere.update(b.low for a, b in pairwise(sinfo) if b.cap and a.alnum)
+    capitalised_elsewhere = {
+        b.low
+        for sinfo, shout in zip(infos, shouting, strict=True)
+        if not shout
+        for a, b in pairwise(sinfo)
+        if b.cap and a.alnum
+    }
     lower_case: set[str] = set()  # words written in lower case, collected on first need
 
     def in_lower_case(low: str) -> bool:
         if not lower_case:
-            lower_case.update(t.low for sinfo in infos for t in sinfo if t.shape in (1, 2))
+            lower_case.update([t.low for sinfo in infos for t in sinfo if t.shape in (1, 2)])
         return low in lower_case
 
     cands: dict[tuple[str, ...], _Candidate] = {}
 
-    def flush_run(run: list[str], stems: list[str], si: int) -> None:
-        key = tuple(stems[:4])
-        surface = " ".join(run[:4])
+    def add_name(run: list[_Tok], si: int, shout: bool) -> None:
+        """Count a run of name words (its first four) as one use of that name."""
+        if len(run) == 1:
+            key = run[0].key
+            surface = run[0].word.title() if shout else run[0].word
+        else:
+            run = run[:4]
+            key = tuple([t.stem for t in run])
+            surface = " ".join([t.word.title() if shout else t.word for t in run])
         cand = cands.get(key)
         if cand is None:
-            cand = cands[key] = _Candidate(key, True, surface)
-        else:
+            cands[key] = _Candidate(key, True, surface, 1, si, {surface: 1})
+        else:  # sentences come in order, so ``first`` is already minimal
             cand.is_name = True
-        cand.add(surface, si)
-        run.clear()
-        stems.clear()
+            cand.count += 1
+            forms = cand.forms
+            forms[surface] = forms.get(surface, 0) + 1
 
     # Runs of two or more lower-case content words, kept for the phrase pass below.  A
     # phrase is only kept if it occurs as often as its words, and at least twice, so phrase
     # keys are built at the end, once the single-word counts are known.
-    multi: list[tuple[list[str], list[str], int]] = []
-    run: list[str] = []
-    run_stems: list[str] = []
-    chunk: list[str] = []
-    chunk_stems: list[str] = []
-    for si, (toks, sinfo, shout) in enumerate(zip(tokenised, infos, shouting, strict=True)):
+    multi: list[tuple[list[_Tok], int]] = []
+    for si, (sinfo, shout) in enumerate(zip(infos, shouting, strict=True)):
+        # Name runs and lower-case chunks are contiguous tokens: track where they start.
+        run_start = chunk_start = -1
         for i, t in enumerate(sinfo):
+            # Most tokens (stop words, punctuation, numbers) only end a run or a chunk.
+            if t.breaks and not shout:
+                if run_start >= 0:
+                    add_name(sinfo[run_start:i], si, shout)
+                    run_start = -1
+                if chunk_start >= 0:
+                    if i - chunk_start > 1:
+                        multi.append((sinfo[chunk_start:i], si))
+                    chunk_start = -1
+                continue
             # Part of a name: capitalised, and not merely because it opens the sentence (or
             # a quote) unless it is rare, an acronym ("NATO") or capitalised elsewhere; in a
             # shouting line only words capitalised elsewhere count.
@@ -568,7 +603,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                 is_name = not t.not_name and t.low in capitalised_elsewhere
             elif t.name_ok:
                 is_name = (
-                    (i != 0 and toks[i - 1] not in _QUOTES)
+                    (i != 0 and not sinfo[i - 1].quote)
                     or t.rare
                     or t.upper
                     or t.low in capitalised_elsewhere
@@ -577,65 +612,61 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
             else:
                 is_name = False
             if is_name and t.usable:
-                if chunk:
-                    if len(chunk) > 1:
-                        multi.append((chunk.copy(), chunk_stems.copy(), si))
-                    chunk.clear()
-                    chunk_stems.clear()
+                if chunk_start >= 0:
+                    if i - chunk_start > 1:
+                        multi.append((sinfo[chunk_start:i], si))
+                    chunk_start = -1
                 if t.title:
-                    if run:
-                        flush_run(run, run_stems, si)
-                else:
-                    run.append(t.word if not shout else t.word.title())
-                    run_stems.append(t.stem)
-                    if t.ends_possessive:
-                        flush_run(run, run_stems, si)
+                    if run_start >= 0:
+                        add_name(sinfo[run_start:i], si, shout)
+                        run_start = -1
+                elif t.ends_possessive:
+                    add_name(sinfo[run_start if run_start >= 0 else i : i + 1], si, shout)
+                    run_start = -1
+                elif run_start < 0:
+                    run_start = i
                 continue
-            if run:
-                flush_run(run, run_stems, si)
+            if run_start >= 0:
+                add_name(sinfo[run_start:i], si, shout)
+                run_start = -1
             # A capitalised role word ("Secretary", "President") introduces a name; it is
             # not a topic of its own.
             if not t.content or (t.title and t.cap):
-                if chunk:
-                    if len(chunk) > 1:
-                        multi.append((chunk.copy(), chunk_stems.copy(), si))
-                    chunk.clear()
-                    chunk_stems.clear()
+                if chunk_start >= 0:
+                    if i - chunk_start > 1:
+                        multi.append((sinfo[chunk_start:i], si))
+                    chunk_start = -1
                 continue
-            word = t.low if t.cap else t.word  # "iPhone" keeps its case
-            key: tuple[str, ...] = (t.stem,)
-            cand = cands.get(key)
+            cand = cands.get(t.key)
+            word = t.topic_word
             if cand is None:
-                cand = cands[key] = _Candidate(key, False, word, 1, si, {word: 1})
+                cand = cands[t.key] = _Candidate(t.key, False, word, 1, si, {word: 1})
             else:  # sentences come in order, so ``first`` is already minimal
                 cand.count += 1
                 forms = cand.forms
                 forms[word] = forms.get(word, 0) + 1
             if i:
-                before = sinfo[i - 1].low
-                if before in VERB_CUES:
+                cue = sinfo[i - 1].cue
+                if cue == _VERB_CUE:
                     cand.verbal += 1
-                elif before in NOUN_CUES:
+                elif cue == _NOUN_CUE:
                     cand.nominal += 1
-            chunk.append(word)
-            chunk_stems.append(t.stem)
-            if t.ends_s_possessive:
-                if len(chunk) > 1:
-                    multi.append((chunk.copy(), chunk_stems.copy(), si))
-                chunk.clear()
-                chunk_stems.clear()
-        if run:
-            flush_run(run, run_stems, si)
-        if chunk:
-            if len(chunk) > 1:
-                multi.append((chunk.copy(), chunk_stems.copy(), si))
-            chunk.clear()
-            chunk_stems.clear()
+            if t.ends_s_possessive:  # "the company's chief": the chunk ends here
+                if chunk_start >= 0:
+                    multi.append((sinfo[chunk_start : i + 1], si))
+                    chunk_start = -1
+            elif chunk_start < 0:
+                chunk_start = i
+        if run_start >= 0:
+            add_name(sinfo[run_start:], si, shout)
+        if chunk_start >= 0 and len(sinfo) - chunk_start > 1:
+            multi.append((sinfo[chunk_start:], si))
     phrases: dict[tuple[str, ...], list[int]] = {}  # stems -> [count, first sentence]
     phrase_label: dict[tuple[str, ...], str] = {}
-    for chunk, stems, si in multi:
+    for chunk, si in multi:
         n = len(chunk)
-        ok = [(c := cands.get((st,))) is not None and c.count >= 2 for st in stems]
+        stems = [t.stem for t in chunk]
+        ok = [(c := cands.get(t.key)) is not None and c.count >= 2 for t in chunk]
         for size in (2, 3):
             for k in range(n - size + 1):
                 if not all(ok[k : k + size]):
@@ -644,7 +675,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                 seen = phrases.get(key)
                 if seen is None:
                     phrases[key] = [1, si]
-                    phrase_label[key] = " ".join(chunk[k : k + size])
+                    phrase_label[key] = " ".join([t.topic_word for t in chunk[k : k + size]])
                 else:
                     seen[0] += 1
     # A lower-case phrase seen once is rarely a topic (and never beats its own words).
