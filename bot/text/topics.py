@@ -259,7 +259,10 @@ PHRASE_COHESION: Final = 1.0  # a phrase must account for this share of its word
 MAX_MULTI_NAMES: Final = 2  # at most this many multi-word names in a topic list ...
 MAX_PHRASES: Final = 1  # ... and this many lower-case phrases; the rest are single words
 
-_TOKEN = re.compile(r"[^\W_][\w'\u2019&.\-]*[^\W_]|[^\W_]|[^\w\s]")
+# A token is a run of letters and digits, or several joined by ' \u2019 & . - _ ("AT&T",
+# "U.S", "Putin's"), or one punctuation mark.  The classes are disjoint, so the quantifiers
+# are possessive: no backtracking.
+_TOKEN = re.compile(r"[^\W_]++(?:[_'\u2019&.\-]++[^\W_]++)*+|[^\w\s]")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S" (the final dot is stripped first)
 _HAS_LOWER = re.compile(r"[a-z]")
 _CONTRACTION = re.compile(r"['\u2019](?:t|ll|re|ve|d|m)$", re.IGNORECASE)
@@ -403,8 +406,7 @@ _VERB_CUE: Final = 1
 _NOUN_CUE: Final = 2
 
 
-@lru_cache(maxsize=1 << 16)
-def _tok(tok: str) -> _Tok:
+def _new_tok(tok: str) -> _Tok:
     word, low, st, usable = _word(tok)
     first = tok[:1]
     alpha = first.isalpha()
@@ -454,6 +456,22 @@ def _tok(tok: str) -> _Tok:
     )
 
 
+_TOK_CACHE_SIZE: Final = 1 << 16
+
+
+class _TokCache(dict[str, _Tok]):
+    """Token -> its ``_Tok``.  A plain dict lookup costs less than an ``lru_cache`` call on
+    every token; the cache is emptied when full so that input cannot grow it without bound."""
+
+    def __missing__(self, tok: str) -> _Tok:
+        if len(self) >= _TOK_CACHE_SIZE:
+            self.clear()
+        info = self[tok] = _new_tok(tok)
+        return info
+
+
+_TOKS: Final = _TokCache()
+_tok: Final = _TOKS.__getitem__
 _SHAPE: Final = attrgetter("shape")
 
 
