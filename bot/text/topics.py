@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from operator import attrgetter
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
 from bot.text._lexicon import _ZIPF as _ZIPF_TABLE
 from bot.text._lexicon import (
@@ -456,30 +456,38 @@ def _new_tok(tok: str) -> _Tok:
     )
 
 
-_TOK_CACHE_SIZE: Final = 1 << 16
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-class _TokCache(dict[str, _Tok]):
-    """Token -> its ``_Tok``.  A plain dict lookup costs less than an ``lru_cache`` call on
-    every token; the cache is emptied when full so that input cannot grow it without bound."""
+class _Memo(dict[_K, _V]):
+    """``compute(key)``, memoised for lookups made per token or per candidate: a plain dict
+    lookup costs less than an ``lru_cache`` call.  Emptied when full so that input cannot
+    grow it without bound."""
 
-    def __missing__(self, tok: str) -> _Tok:
-        if len(self) >= _TOK_CACHE_SIZE:
+    def __init__(self, compute: Callable[[_K], _V], size: int = 1 << 16) -> None:
+        super().__init__()
+        self.compute = compute
+        self.size = size
+
+    def __missing__(self, key: _K) -> _V:
+        if len(self) >= self.size:
             self.clear()
-        info = self[tok] = _new_tok(tok)
-        return info
+        value = self[key] = self.compute(key)
+        return value
 
 
-_TOKS: Final = _TokCache()
+_TOKS: Final = _Memo(_new_tok)
 _tok: Final = _TOKS.__getitem__
 _SHAPE: Final = attrgetter("shape")
 
 
-def _shouting(shapes: list[int]) -> bool:
+def _shouting(shapes: bytes) -> bool:
     """True for ALL-CAPS or Title Case lines, where capitals say nothing about names.
 
-    ``shapes`` are the tokens' ``_Tok.shape`` codes: alphabetic tokens are "words"; the
-    share of capitalised words is taken over the non-stop words (or all words if none)."""
+    ``shapes`` are the tokens' ``_Tok.shape`` codes (as bytes: ``bytes.count`` is much
+    cheaper than ``list.count``): alphabetic tokens are "words"; the share of capitalised
+    words is taken over the non-stop words (or all words if none)."""
     n_words = len(shapes) - shapes.count(0)
     if n_words < 3:
         return False
@@ -560,7 +568,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         if used > MAX_CHARS:
             break
     infos = [list(map(_tok, _TOKEN.findall(s))) for s in sentences]
-    shouting = [_shouting(list(map(_SHAPE, sinfo))) for sinfo in infos]
+    shouting = [_shouting(bytes(map(_SHAPE, sinfo))) for sinfo in infos]
     # Words capitalised after a letter or digit in the same sentence (not just first).
     capitalised_elsewhere = {
         b.low
@@ -749,13 +757,13 @@ def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, 
     Score = count^TF_EXP x ``_static`` x first-mention bonus, halved (K_MNAME1) for a longer
     name seen once.  Ties go to the earlier first mention, then to the earlier discovery."""
     out = []
-    pos_table, tf_table, static = _POS, _TF, _static
+    pos_table, tf_table, statics = _POS, _TF, _STATICS
     for i, c in enumerate(cands.values()):
         label = _label(c) if len(c.forms) > 1 else c.label
         first, count, n_words = c.first, c.count, len(c.words)
         pos = pos_table[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
         tf = tf_table[count] if count < 64 else float(count) ** TF_EXP
-        score = tf * static(label, c.is_name, n_words) * pos
+        score = tf * statics[label, c.is_name, n_words] * pos
         if c.is_name and count < 2 and n_words > 1:
             score *= K_MNAME1 / K_NAME
         if c.nominal:
@@ -767,7 +775,6 @@ def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, 
     return out
 
 
-@lru_cache(maxsize=1 << 16)
 def _static(label: str, is_name: bool, n_words: int) -> float:
     """The count- and position-free part of a score: specificity x type weight."""
     if is_name:
@@ -781,6 +788,9 @@ def _static(label: str, is_name: bool, n_words: int) -> float:
     else:
         kind = 1.0
     return _label_spec(label, is_name) * kind
+
+
+_STATICS: Final = _Memo[tuple[str, bool, int], float](lambda key: _static(*key))
 
 
 @lru_cache(maxsize=1 << 16)
