@@ -11,11 +11,15 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeVar
 
 from bot.text._background import DATA
 
-__all__ = ["SENTENCE_OPENERS", "STOPWORDS", "TOKEN_RE", "idf", "stem", "terms", "zipf"]
+K = TypeVar("K")
+V = TypeVar("V")
+
+__all__ = ["SENTENCE_OPENERS", "STOPWORDS", "TOKEN_RE", "Memo", "idf", "stem", "terms", "zipf"]
 
 
 def _load(data: str) -> dict[str, float]:
@@ -436,25 +440,29 @@ def stem(word: str) -> str:
     return word
 
 
-_TERM_CACHE_SIZE: Final = 1 << 16
+class Memo(dict[K, V]):
+    """``compute(key)``, memoised for lookups made per token or per candidate: a plain dict
+    lookup costs less than an ``lru_cache`` call.  Emptied when full so that input cannot
+    grow it without bound."""
 
+    def __init__(self, compute: Callable[[K], V], size: int = 1 << 16) -> None:
+        super().__init__()
+        self.compute = compute
+        self.size = size
 
-class _TermCache(dict[str, str]):
-    """Lower-case token -> its term, or "" for a stop word or a 1-letter word.
-
-    A plain dict lookup costs less than an ``lru_cache`` call on every token; the cache is
-    emptied when full so that arbitrary input cannot grow it without bound.
-    """
-
-    def __missing__(self, tok: str) -> str:
-        if len(self) >= _TERM_CACHE_SIZE:
+    def __missing__(self, key: K) -> V:
+        if len(self) >= self.size:
             self.clear()
-        term = "" if len(tok) < 2 or tok in STOPWORDS else stem(tok.replace("\u2019", "'"))
-        self[tok] = term
-        return term
+        value = self[key] = self.compute(key)
+        return value
 
 
-_term_of: Final = _TermCache().__getitem__
+def _term(tok: str) -> str:
+    """The term of one lower-case token, or "" for a stop word or a 1-letter word."""
+    return "" if len(tok) < 2 or tok in STOPWORDS else stem(tok.replace("\u2019", "'"))
+
+
+_term_of: Final = Memo(_term).__getitem__
 _find_tokens: Final = TOKEN_RE.findall
 
 

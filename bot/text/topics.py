@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from operator import attrgetter
-from typing import Final, NamedTuple, TypeVar
+from typing import Final, NamedTuple
 
 from bot.text._lexicon import _ZIPF as _ZIPF_TABLE
 from bot.text._lexicon import (
@@ -49,6 +49,7 @@ from bot.text._lexicon import (
     SENTENCE_OPENERS,
     STOPWORDS,
     UNKNOWN_ZIPF,
+    Memo,
     idf,
     stem,
     zipf,
@@ -456,28 +457,7 @@ def _new_tok(tok: str) -> _Tok:
     )
 
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Memo(dict[_K, _V]):
-    """``compute(key)``, memoised for lookups made per token or per candidate: a plain dict
-    lookup costs less than an ``lru_cache`` call.  Emptied when full so that input cannot
-    grow it without bound."""
-
-    def __init__(self, compute: Callable[[_K], _V], size: int = 1 << 16) -> None:
-        super().__init__()
-        self.compute = compute
-        self.size = size
-
-    def __missing__(self, key: _K) -> _V:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.compute(key)
-        return value
-
-
-_TOKS: Final = _Memo(_new_tok)
+_TOKS: Final = Memo(_new_tok)
 _tok: Final = _TOKS.__getitem__
 _SHAPE: Final = attrgetter("shape")
 
@@ -790,7 +770,7 @@ def _static(label: str, is_name: bool, n_words: int) -> float:
     return _label_spec(label, is_name) * kind
 
 
-_STATICS: Final = _Memo[tuple[str, bool, int], float](lambda key: _static(*key))
+_STATICS: Final = Memo[tuple[str, bool, int], float](lambda key: _static(*key))
 
 
 @lru_cache(maxsize=1 << 16)

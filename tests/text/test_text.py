@@ -405,3 +405,11 @@ def test_mixed_case_words_keep_their_case() -> None:
         "Apple unveiled a new iPhone. The iPhone has a bigger screen, and the iPhone costs more."
     )
     assert "iPhone" in topics
+
+
+def test_word_memos_stay_bounded_on_endless_new_words() -> None:
+    from bot.text._lexicon import Memo
+
+    memo = Memo(str.upper, size=3)
+    assert [memo[w] for w in ["a", "b", "c", "d", "e", "a"]] == ["A", "B", "C", "D", "E", "A"]
+    assert len(memo) <= 3
