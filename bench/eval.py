@@ -14,7 +14,9 @@
   ratio to parse-only in the same process.
 
 Data lives in ``../shared/data`` (relative to the repo root); missing files or packages are
-reported and skipped with exit status 0.  ``--limit N`` evaluates the first N records.
+reported and skipped with exit status 0.  ``--limit N`` evaluates the first N records;
+``--half even|odd`` every other one (the topic weights were tuned on the even half of
+KPCrowd, so its odd half is the held-out check).
 """
 
 from __future__ import annotations
@@ -226,21 +228,32 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
     ap.add_argument("--only", choices=["bbc", "kpcrowd", "ingest"], default=None)
+    ap.add_argument(
+        "--half",
+        choices=["even", "odd"],
+        default=None,
+        help="only the even- or odd-indexed records (topic weights: tuned on KPCrowd's even half)",
+    )
     args = ap.parse_args(argv)
+
+    def records(path: Path) -> list[Row]:
+        rows = load(path, args.limit)
+        return rows if args.half is None else rows[args.half == "odd" :: 2]
+
     rows: list[tuple[str, str, str, float]] = []
     if args.only in (None, "bbc"):
         if not BBC.exists():
             print(f"skip BBC: {BBC} not found")
         else:
             try:
-                rows += eval_bbc(load(BBC, args.limit))
+                rows += eval_bbc(records(BBC))
             except ImportError as exc:
                 print(f"skip BBC: {exc} (pip install rouge-score)")
     if args.only in (None, "kpcrowd"):
         if not KPCROWD.exists():
             print(f"skip KPCrowd: {KPCROWD} not found")
         else:
-            kpcrowd = load(KPCROWD, args.limit)
+            kpcrowd = records(KPCROWD)
             try:
                 if headlines := headline_rows(kpcrowd):
                     rows += eval_headlines(headlines)
