@@ -422,6 +422,7 @@ def _new_tok(tok: str) -> _Tok:
         and len(low) >= 3
         and bool(_HAS_LOWER.search(low))
         and not _adverb(low)
+        and not _superlative(low)
         and low not in _DEICTIC
         and not (cap and low in _CALENDAR)
     )
@@ -813,6 +814,16 @@ def _adverb(low: str) -> bool:
         or (low.endswith("ally") and _common(low[:-4]))  # "basically"
         or _common(low[:-3] + "y")  # "happily"
     )
+
+
+def _superlative(low: str) -> bool:
+    """A superlative ("best", "biggest", "latest"): it has a common comparative ("bigger",
+    "later"), which "interest" or "forest" do not."""
+    if low in {"best", "worst", "least"}:
+        return True
+    if len(low) < 6 or not low.endswith("est"):
+        return False
+    return _common(low[:-3] + "er") or _common(low[:-2] + "r")
 
 
 def _common(word: str) -> bool:

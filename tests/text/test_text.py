@@ -413,3 +413,13 @@ def test_word_memos_stay_bounded_on_endless_new_words() -> None:
     memo = Memo(str.upper, size=3)
     assert [memo[w] for w in ["a", "b", "c", "d", "e", "a"]] == ["A", "B", "C", "D", "E", "A"]
     assert len(memo) <= 3
+
+
+def test_superlatives_are_not_topics_but_interest_is() -> None:
+    topics = extract_topics(
+        "The bank raised interest rates to the highest level in years. The best case, "
+        "analysts said, is that interest rates peak soon. The latest figures show the "
+        "biggest rise in interest payments since 2008."
+    )
+    assert "interest" in topics
+    assert not {"highest", "best", "latest", "biggest"} & set(topics)
