@@ -1,14 +1,16 @@
 """Ingest seed files and JSON Lines into the store, idempotently.
 
 Inputs are read in batches: parse, ask the store which are unchanged, derive
-summaries and topics only for new or edited articles (on every core when the
-batch is big), then write the batch in one transaction. A bad file is reported
+summaries and topics only for new or edited articles that are not copies of stored
+or earlier content (on every core when the batch is big), then write the batch in
+one transaction. A bad file is reported
 and skipped; it never stops the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -133,18 +135,26 @@ def _prepare_chunk(prepare: Prepare, articles: list[Article]) -> list[PreparedAr
 
 
 async def _prepare(
-    prepare: Prepare, articles: list[Article], executor: Executor | None
+    prepare: Prepare,
+    articles: list[Article],
+    executor: Executor | None,
+    copies: Sequence[Article] = (),
 ) -> list[PreparedArticle]:
-    """Derive summaries and topics off the event loop, on every core for big batches."""
+    """Derive summaries and topics off the event loop, on every core for big batches.
+
+    ``copies`` repeat content stored or derived before them: nothing is derived for them,
+    and they come last, after the articles whose content they repeat."""
     if executor is None or len(articles) < PARALLEL_THRESHOLD:
-        return await asyncio.to_thread(_prepare_chunk, prepare, articles)
-    loop = asyncio.get_running_loop()
-    step = max(1, len(articles) // ((os.cpu_count() or 1) * 2))
-    chunks = [articles[start : start + step] for start in range(0, len(articles), step)]
-    done = await asyncio.gather(
-        *(loop.run_in_executor(executor, _prepare_chunk, prepare, chunk) for chunk in chunks)
-    )
-    return [item for chunk in done for item in chunk]
+        prepared = await asyncio.to_thread(_prepare_chunk, prepare, articles)
+    else:
+        loop = asyncio.get_running_loop()
+        step = max(1, len(articles) // ((os.cpu_count() or 1) * 2))
+        chunks = [articles[start : start + step] for start in range(0, len(articles), step)]
+        done = await asyncio.gather(
+            *(loop.run_in_executor(executor, _prepare_chunk, prepare, chunk) for chunk in chunks)
+        )
+        prepared = [item for chunk in done for item in chunk]
+    return prepared + [PreparedArticle(article) for article in copies]
 
 
 DERIVED_WITH_KEY = "derived_with"
@@ -201,12 +211,29 @@ async def ingest_paths(
     preparing: deque[tuple[int, asyncio.Task[list[PreparedArticle]]]] = deque()
     saving: asyncio.Task[list[IngestResult]] | None = None
     saving_size = 0
+    # Articles whose content is already stored or being derived in this run are copies: the
+    # store reports them as duplicates, so nothing is derived for them.  (Should the original
+    # change before a copy is written, the copy is stored and derived then.)
+    seen_hashes: set[str] = set()
+    copies: dict[str, Article] = {}
+
+    async def derive_stored_copies(results: list[IngestResult]) -> None:
+        stored = [
+            dataclasses.replace(copy, id=result.article_id)
+            for result in results
+            if (copy := copies.pop(result.source, None)) is not None
+            and result.outcome in (Outcome.ADDED, Outcome.UPDATED)
+        ]
+        if stored:
+            await store.update_derived(await _prepare(prepare, stored, None))
 
     async def save_next() -> None:
         """Wait for the write under way, then start writing the oldest prepared batch."""
         nonlocal saving, saving_size, done
         if saving is not None:
-            for result in await saving:
+            results = await saving
+            await derive_stored_copies(results)
+            for result in results:
                 report.record(result)
             done += saving_size
             if progress:
@@ -221,16 +248,23 @@ async def ingest_paths(
             articles = [item for item in batch if isinstance(item, Article)]
             report.rejected.extend(item for item in batch if isinstance(item, IngestError))
             known = await store.known_articles([article.source for article in articles])
+            owners = await store.sources_by_hash([article.content_hash for article in articles])
             changed: list[Article] = []
+            batch_copies: list[Article] = []
             for article in articles:
                 stored = known.get(article.source)
+                owner = owners.get(article.content_hash, article.source)
                 if stored is not None and stored[1] == article.content_hash:
                     report.record(IngestResult(article.source, Outcome.UNCHANGED, stored[0]))
+                elif owner != article.source or article.content_hash in seen_hashes:
+                    batch_copies.append(article)
+                    copies[article.source] = article
                 else:
                     changed.append(article)
+                    seen_hashes.add(article.content_hash)
             if len(changed) >= PARALLEL_THRESHOLD and executor is None:
                 executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-            task = asyncio.create_task(_prepare(prepare, changed, executor))
+            task = asyncio.create_task(_prepare(prepare, changed, executor, batch_copies))
             preparing.append((len(batch), task))
             if len(preparing) > PREPARE_AHEAD:
                 await save_next()

@@ -179,6 +179,11 @@ class Store:
         rows = await _rows_in(self._reader, "source", sources)
         return {row["source"]: (row["id"], row["content_hash"]) for row in rows}
 
+    async def sources_by_hash(self, hashes: Sequence[str]) -> dict[str, str]:
+        """content hash -> source of the stored article with that content."""
+        rows = await _rows_in(self._reader, "content_hash", hashes)
+        return {row["content_hash"]: row["source"] for row in rows}
+
     async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
         """Insert new articles, update edited ones, skip unchanged ones; one transaction.
 
@@ -222,6 +227,7 @@ class Store:
                 )
                 if stored is not None:
                     article_id = stored[0]
+                    by_hash.pop(stored[1], None)  # its old content is no longer stored
                     await db.execute(
                         "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?,"
                         " summary = ?, updated_at = ? WHERE id = ?",
