@@ -187,16 +187,21 @@ class Store:
     async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
         """Insert new articles, update edited ones, skip unchanged ones; one transaction.
 
-        Lookups and topic rows go in a few batched statements: each statement is a
-        round trip to the connection's thread, and per-row trips dominated ingest.
+        Each statement is a round trip to the connection's thread, and per-row trips
+        dominated ingest, so the outcomes are decided here first and the rows written with
+        a few ``executemany`` calls.  New articles get their ids here (after the largest id,
+        as SQLite would give them): the write lock and the transaction keep them free.
         """
         now = _utc_now().isoformat()
         results: list[IngestResult] = []
         saved: list[tuple[int, PreparedArticle]] = []
+        # Consecutive writes of one kind, in input order: an edit can free a content hash
+        # that a later new article takes, so an UPDATE must not be reordered after it.
+        writes: list[tuple[str, list[tuple[object, ...]]]] = []
         async with self.write() as db:
             sources = [item.article.source for item in items]
             hashes = [item.article.content_hash for item in items]
-            # source -> (id, hash) and hash -> (id, source), kept current as the batch is written
+            # source -> (id, hash) and hash -> (id, source), kept current as the batch is decided
             by_source = {
                 row["source"]: (row["id"], row["content_hash"])
                 for row in await _rows_in(db, "source", sources)
@@ -205,6 +210,9 @@ class Store:
                 row["content_hash"]: (row["id"], row["source"])
                 for row in await _rows_in(db, "content_hash", hashes)
             }
+            async with db.execute("SELECT coalesce(max(id), 0) FROM articles") as cursor:
+                row = await cursor.fetchone()
+            last_id = int(row[0]) if row else 0
             for item in items:
                 article = item.article
                 stored = by_source.get(article.source)
@@ -217,7 +225,7 @@ class Store:
                         IngestResult(article.source, Outcome.DUPLICATE, owner[0], owner[1])
                     )
                     continue
-                values = (
+                values: tuple[object, ...] = (
                     article.title,
                     article.date.isoformat(),
                     article.body,
@@ -228,25 +236,23 @@ class Store:
                 if stored is not None:
                     article_id = stored[0]
                     by_hash.pop(stored[1], None)  # its old content is no longer stored
-                    await db.execute(
-                        "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?,"
-                        " summary = ?, updated_at = ? WHERE id = ?",
-                        (*values, article_id),
-                    )
+                    sql, values = _UPDATE_ARTICLE, (*values, article_id)
                     outcome = Outcome.UPDATED
                 else:
-                    cursor = await db.execute(
-                        "INSERT INTO articles (title, date, body, content_hash, summary,"
-                        " updated_at, ingested_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*values, now, article.source),
-                    )
-                    assert cursor.lastrowid is not None
-                    article_id = cursor.lastrowid
+                    last_id += 1
+                    article_id = last_id
+                    sql, values = _INSERT_ARTICLE, (*values, now, article.source, article_id)
                     outcome = Outcome.ADDED
+                if writes and writes[-1][0] == sql:
+                    writes[-1][1].append(values)
+                else:
+                    writes.append((sql, [values]))
                 by_source[article.source] = (article_id, article.content_hash)
                 by_hash[article.content_hash] = (article_id, article.source)
                 saved.append((article_id, item))
                 results.append(IngestResult(article.source, outcome, article_id))
+            for sql, rows in writes:
+                await db.executemany(sql, rows)
             await _replace_topics(db, saved)
         return results
 
@@ -496,6 +502,16 @@ class Store:
             last_ingest=dt.datetime.fromisoformat(row[2]) if row[2] else None,
             schema_version=await self.schema_version(),
         )
+
+
+_INSERT_ARTICLE = (
+    "INSERT INTO articles (title, date, body, content_hash, summary, updated_at, ingested_at,"
+    " source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_ARTICLE = (
+    "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?, summary = ?,"
+    " updated_at = ? WHERE id = ?"
+)
 
 
 async def _rows_in(

@@ -85,6 +85,33 @@ async def test_same_content_under_another_name_is_a_duplicate(store: Store) -> N
     assert await store.count_articles() == 1
 
 
+async def test_one_batch_can_edit_an_article_and_add_its_old_content_elsewhere(
+    store: Store,
+) -> None:
+    [first] = await store.save_articles([article("a.txt", body="The harbour flooded.")])
+    # a.txt is edited, and b.txt now holds a.txt's old text: both are stored, in one batch,
+    # and the new article gets the next id.
+    edit, moved, new = await store.save_articles(
+        [
+            article("a.txt", body="The airport closed."),
+            article("b.txt", body="The harbour flooded."),
+            article("c.txt", body="The bridge reopened."),
+        ]
+    )
+    assert (edit.outcome, moved.outcome, new.outcome) == (
+        Outcome.UPDATED,
+        Outcome.ADDED,
+        Outcome.ADDED,
+    )
+    assert edit.article_id == first.article_id
+    assert [moved.article_id, new.article_id] == [first.article_id + 1, first.article_id + 2]
+    for result, body in [(edit, "The airport closed."), (moved, "The harbour flooded.")]:
+        stored = await store.get_article(result.article_id)
+        assert stored is not None and stored.body == body
+    hits, total = await store.search("harbour", 5)
+    assert (total, hits[0].id) == (1, moved.article_id)
+
+
 async def test_search_ranks_title_matches_first_and_marks_the_match(store: Store) -> None:
     await store.save_articles(
         [
