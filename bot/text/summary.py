@@ -155,16 +155,27 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     cands = list(all_sents[:MAX_SENTENCES])
     scores, units = rank_sentences(cands, title)
     chosen = [] if (lede := lede_index(cands)) is None else [lede]
-    # overlap[i]: the largest cosine of sentence i to a chosen one, updated as they are chosen
+    # A sentence's value, score x (1 - REDUNDANCY x its largest cosine to a chosen one), is
+    # at most its score (cosines here are >= 0): so sentences are valued in order of score,
+    # only until a score is below the best value so far.  overlap[i] is sentence i's largest
+    # cosine to the first checked[i] chosen sentences.
+    by_score = sorted(range(len(cands)), key=scores.__getitem__, reverse=True)
     overlap = [0.0] * len(cands)
+    checked = [0] * len(cands)
     while len(chosen) < sentences:
-        if chosen:
-            last = units[chosen[-1]]
-            overlap = [max(o, _dot(u, last)) for o, u in zip(overlap, units, strict=True)]
         best, best_value = -1, -1.0
-        for i, score in enumerate(scores):
+        for i in by_score:
+            score = scores[i]
+            if score < best_value:
+                break
+            if i in chosen:
+                continue
+            for c in chosen[checked[i] :]:
+                overlap[i] = max(overlap[i], _dot(units[i], units[c]))
+            checked[i] = len(chosen)
             value = score * (1.0 - REDUNDANCY * overlap[i])
-            if value > best_value and i not in chosen:  # ties go to the earlier sentence
+            # ties go to the earlier sentence
+            if value > best_value or (value == best_value and i < best):
                 best, best_value = i, value
         chosen.append(best)
     return [cands[i] for i in sorted(chosen)]
