@@ -55,8 +55,9 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Final
 
-from bot.text._lexicon import idf, terms
+from bot.text._lexicon import idf
 from bot.text.sentences import sentences_of
+from bot.text.topics import sentence_terms
 
 __all__ = ["rank_sentences", "summarize"]
 
@@ -104,7 +105,7 @@ def rank_sentences(
     sentences: list[str], title: str | None = None
 ) -> tuple[list[float], list[Vector]]:
     """Score each sentence (higher is better) and return the scores with the unit vectors."""
-    counts = [Counter(terms(s)) for s in sentences]
+    counts = [Counter(sentence_terms(s)) for s in sentences]
     n = len(sentences)
     df = Counter(chain.from_iterable(counts))  # sentences containing each term
     # In-document smoothed IDF: it depends only on the document frequency, so one log per
@@ -120,7 +121,7 @@ def rank_sentences(
         units.append(u)
         for w, x in u.items():
             total[w] = total.get(w, 0.0) + x
-    title_vec = tfidf(terms(title)) if title else {}
+    title_vec = tfidf(sentence_terms(title)) if title else {}
     title_norm = norm(title_vec)
     scores: list[float] = []
     for i, (s, u) in enumerate(zip(sentences, units, strict=True)):

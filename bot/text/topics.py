@@ -29,6 +29,9 @@ The list is a mix, as news sites tag stories: at most ``MAX_MULTI_NAMES`` multi-
 and ``MAX_PHRASES`` lower-case phrases, the rest salient single words and one-word names.
 (Crowd keyphrase gold is ~74% single words; a multi-word label matches it far less often.)
 The weights were set by measuring F1@10 on the even-indexed half of KPCrowd only.
+
+Each sentence is tokenised once, into memoised per-token records, and the summariser reads
+its terms from the same records (``sentence_terms``).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from operator import attrgetter
 from typing import Final, NamedTuple
 
@@ -52,11 +55,12 @@ from bot.text._lexicon import (
     Memo,
     idf,
     stem,
+    terms,
     zipf,
 )
 from bot.text.sentences import sentences_of
 
-__all__ = ["TITLES", "canonical_key", "extract_topics", "topic_matches"]
+__all__ = ["TITLES", "canonical_key", "extract_topics", "sentence_terms", "topic_matches"]
 
 # Words that are titles/roles in front of names; they split name runs and are removed from
 # labels and keys.
@@ -401,6 +405,7 @@ class _Tok(NamedTuple):
     cue: int  # _VERB_CUE or _NOUN_CUE when this word tells how the next word is used, else 0
     topic_word: str  # the form a lower-case topic takes: lower case unless mixed ("iPhone")
     key: tuple[str, ...]  # (stem,): the candidate key of this word on its own
+    terms: tuple[str, ...]  # the summariser's terms (``_lexicon.terms``) of this token
 
 
 _VERB_CUE: Final = 1
@@ -455,11 +460,34 @@ def _new_tok(tok: str) -> _Tok:
         cue,
         low if cap else word,
         (st,),
+        tuple(terms(tok)),
     )
 
 
 _TOKS: Final = Memo(_new_tok)
 _tok: Final = _TOKS.__getitem__
+# The tokens of recent sentences: the summariser and the topic extractor both read every
+# sentence of an article, so each is tokenised once.
+_SENTENCE_TOKENS: Final = Memo[str, tuple[_Tok, ...]](
+    lambda sentence: tuple(map(_tok, _TOKEN.findall(sentence))), size=1 << 12
+)
+_tokens_of: Final = _SENTENCE_TOKENS.__getitem__
+_TERMS: Final = attrgetter("terms")
+
+
+def sentence_terms(sentence: str) -> list[str]:
+    """``terms(sentence)``, read from the sentence's memoised tokens.
+
+    The summary's terms are the matches of ``TOKEN_RE`` in the lower-cased sentence; each
+    lies inside one of this module's tokens, so they are the tokens' terms in order.  Two
+    cases break that: a word ending in "_" (a match of ``TOKEN_RE``, not part of a token)
+    and a capital sigma (lower-cased by its context, which a token may not include).
+    """
+    if "_" in sentence or "\u03a3" in sentence:
+        return terms(sentence)
+    return list(chain.from_iterable(map(_TERMS, _tokens_of(sentence))))
+
+
 _SHAPE: Final = attrgetter("shape")
 
 
@@ -548,7 +576,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
         used += len(s)
         if used > MAX_CHARS:
             break
-    infos = [list(map(_tok, _TOKEN.findall(s))) for s in sentences]
+    infos = list(map(_tokens_of, sentences))
     shouting = [_shouting(bytes(map(_SHAPE, sinfo))) for sinfo in infos]
     # Words capitalised after a letter or digit in the same sentence (not just first).
     capitalised_elsewhere = {
@@ -567,7 +595,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
 
     cands: dict[tuple[str, ...], _Candidate] = {}
 
-    def add_name(run: list[_Tok], si: int, shout: bool) -> None:
+    def add_name(run: tuple[_Tok, ...], si: int, shout: bool) -> None:
         """Count a run of name words (its first four) as one use of that name."""
         if len(run) == 1:
             key = run[0].key
@@ -588,7 +616,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     # Runs of two or more lower-case content words, kept for the phrase pass below.  A
     # phrase is only kept if it occurs as often as its words, and at least twice, so phrase
     # keys are built at the end, once the single-word counts are known.
-    multi: list[tuple[list[_Tok], int]] = []
+    multi: list[tuple[tuple[_Tok, ...], int]] = []
     for si, (sinfo, shout) in enumerate(zip(infos, shouting, strict=True)):
         # Name runs and lower-case chunks are contiguous tokens: track where they start.
         run_start = chunk_start = -1
@@ -697,7 +725,9 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     return cands
 
 
-def _opens_name(t: _Tok, sinfo: list[_Tok], i: int, in_lower_case: Callable[[str], bool]) -> bool:
+def _opens_name(
+    t: _Tok, sinfo: tuple[_Tok, ...], i: int, in_lower_case: Callable[[str], bool]
+) -> bool:
     """Whether a capitalised word that opens a sentence starts a longer name ("Tim Cook
     said"): the next word may be part of a name, and this one is not a stop word, an "-ing"
     form ("Buying MCI") or a word the article also writes in lower case."""

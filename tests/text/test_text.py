@@ -184,6 +184,20 @@ def test_megabyte_article_is_handled() -> None:
     assert len(summary) == 3 and topics
 
 
+# Characters where the summary's and the topic extractor's tokenisers could part ways:
+# joiners, a final sigma, case changes that change length, combining marks, digits.
+_TOKEN_EDGES = st.sampled_from(list("aZé1 _'\u2019-&.:,\u03a3\u03c3\u03c2\u0130\u0307\u00df\u01c5"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_TOKEN_EDGES, max_size=40), st.text(max_size=80)))
+def test_sentence_terms_are_the_summary_terms(text: str) -> None:
+    from bot.text._lexicon import terms
+    from bot.text.topics import sentence_terms
+
+    assert sentence_terms(text) == terms(text)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=800), st.integers(min_value=1, max_value=10))
 def test_hypothesis_arbitrary_text(text: str, n: int) -> None:
