@@ -466,16 +466,10 @@ def _new_tok(tok: str) -> _Tok:
 
 _TOKS: Final = Memo(_new_tok)
 _tok: Final = _TOKS.__getitem__
-# No token contains a space, so a sentence's tokens are those of its space-separated chunks
-# ("profits," -> "profits" ","), and chunks recur: the token regex only runs on new ones.
-_CHUNK_TOKENS: Final = Memo[str, tuple[_Tok, ...]](
-    lambda chunk: tuple(map(_tok, _TOKEN.findall(chunk)))
-)
 # The tokens of recent sentences: the summariser and the topic extractor both read every
 # sentence of an article, so each is tokenised once.
 _SENTENCE_TOKENS: Final = Memo[str, tuple[_Tok, ...]](
-    lambda sentence: tuple(chain.from_iterable(map(_CHUNK_TOKENS.__getitem__, sentence.split()))),
-    size=1 << 12,
+    lambda sentence: tuple(map(_tok, _TOKEN.findall(sentence))), size=1 << 12
 )
 _tokens_of: Final = _SENTENCE_TOKENS.__getitem__
 _TERMS: Final = attrgetter("terms")
