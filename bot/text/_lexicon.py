@@ -19,7 +19,17 @@ from bot.text._background import DATA
 K = TypeVar("K")
 V = TypeVar("V")
 
-__all__ = ["SENTENCE_OPENERS", "STOPWORDS", "TOKEN_RE", "Memo", "idf", "stem", "terms", "zipf"]
+__all__ = [
+    "SENTENCE_OPENERS",
+    "STOPWORDS",
+    "TOKEN_RE",
+    "Memo",
+    "idf",
+    "stem",
+    "terms",
+    "word_terms",
+    "zipf",
+]
 
 
 def _load(data: str) -> dict[str, float]:
@@ -469,3 +479,13 @@ _find_tokens: Final = TOKEN_RE.findall
 def terms(text: str) -> list[str]:
     """Content-word stems of ``text`` (lower-cased, stopwords and 1-letter words dropped)."""
     return list(filter(None, map(_term_of, _find_tokens(text.lower()))))
+
+
+def word_terms(word: str) -> tuple[str, ...]:
+    """``terms(word)`` as a tuple, for one word: a word of letters is one ``TOKEN_RE`` match,
+    so most words skip the regex."""
+    low = word.lower()
+    if low.isalpha():
+        term = _term(low)
+        return (term,) if term else ()
+    return tuple(terms(word))

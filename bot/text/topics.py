@@ -56,6 +56,7 @@ from bot.text._lexicon import (
     idf,
     stem,
     terms,
+    word_terms,
     zipf,
 )
 from bot.text.sentences import sentences_of
@@ -460,7 +461,7 @@ def _new_tok(tok: str) -> _Tok:
         cue,
         low if cap else word,
         (st,),
-        tuple(terms(tok)),
+        word_terms(tok),
     )
 
 
