@@ -105,7 +105,7 @@ def rank_sentences(
     sentences: list[str], title: str | None = None
 ) -> tuple[list[float], list[Vector]]:
     """Score each sentence (higher is better) and return the scores with the unit vectors."""
-    counts = [Counter(sentence_terms(s)) for s in sentences]
+    counts = [_counts(sentence_terms(s)) for s in sentences]
     n = len(sentences)
     df = Counter(chain.from_iterable(counts))  # sentences containing each term
     # In-document smoothed IDF: it depends only on the document frequency, so one log per
@@ -150,7 +150,8 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     all_sents: Sequence[str] = sentences_of(text)
     if title:  # a headline repeated as the body's first line is not news to the reader
         headline = _folded(title)
-        all_sents = [s for s in all_sents if _folded(s) != headline] or all_sents
+        # (sentences_of has already collapsed a sentence's white space)
+        all_sents = [s for s in all_sents if s.casefold() != headline] or all_sents
     if len(all_sents) <= sentences:
         return list(all_sents)
     cands = list(all_sents[:MAX_SENTENCES])
@@ -180,6 +181,15 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
                 best, best_value = i, value
         chosen.append(best)
     return [cands[i] for i in sorted(chosen)]
+
+
+def _counts(words: list[str]) -> dict[str, int]:
+    """How often each word occurs, in order of first occurrence: ``Counter(words)``, but for
+    a sentence's few terms a plain loop costs less than a Counter's set-up."""
+    counts: dict[str, int] = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    return counts
 
 
 def _dot(a: Vector, b: Vector) -> float:
