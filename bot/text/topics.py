@@ -40,7 +40,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, pairwise
 from operator import attrgetter
@@ -516,12 +516,23 @@ def _shouting(shapes: bytes) -> bool:
 class _Candidate:
     words: tuple[str, ...]
     is_name: bool
-    label: str
+    label: str  # the surface form of the first use
     count: int = 0
     first: int = 1 << 30
-    forms: dict[str, int] = field(default_factory=dict)
+    # Uses of each surface form; None while every use has the first form (most candidates).
+    forms: dict[str, int] | None = None
     verbal: int = 0  # uses right after an auxiliary, a modal or "to" ("was hanging")
     nominal: int = 0  # uses right after a determiner or preposition ("the hiring")
+
+    def add_use(self, surface: str) -> None:
+        """Count one more use (not the first), written ``surface``."""
+        self.count += 1
+        forms = self.forms
+        if forms is None:
+            if surface == self.label:
+                return
+            forms = self.forms = {self.label: self.count - 1}
+        forms[surface] = forms.get(surface, 0) + 1
 
 
 def canonical_key(label: str) -> str:
@@ -607,12 +618,10 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
             surface = " ".join([t.word.title() if shout else t.word for t in run])
         cand = cands.get(key)
         if cand is None:
-            cands[key] = _Candidate(key, True, surface, 1, si, {surface: 1})
+            cands[key] = _Candidate(key, True, surface, 1, si)
         else:  # sentences come in order, so ``first`` is already minimal
             cand.is_name = True
-            cand.count += 1
-            forms = cand.forms
-            forms[surface] = forms.get(surface, 0) + 1
+            cand.add_use(surface)
 
     # Runs of two or more lower-case content words, kept for the phrase pass below.  A
     # phrase is only kept if it occurs as often as its words, and at least twice, so phrase
@@ -674,13 +683,10 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                     chunk_start = -1
                 continue
             cand = cands.get(t.key)
-            word = t.topic_word
             if cand is None:
-                cand = cands[t.key] = _Candidate(t.key, False, word, 1, si, {word: 1})
+                cand = cands[t.key] = _Candidate(t.key, False, t.topic_word, 1, si)
             else:  # sentences come in order, so ``first`` is already minimal
-                cand.count += 1
-                forms = cand.forms
-                forms[word] = forms.get(word, 0) + 1
+                cand.add_use(t.topic_word)
             if i:
                 cue = sinfo[i - 1].cue
                 if cue == _VERB_CUE:
@@ -771,7 +777,7 @@ def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, 
     out = []
     pos_table, tf_table, statics = _POS, _TF, _STATICS
     for i, c in enumerate(cands.values()):
-        label = _label(c) if len(c.forms) > 1 else c.label
+        label = c.label if c.forms is None else _label(c)
         first, count, n_words = c.first, c.count, len(c.words)
         pos = pos_table[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
         tf = tf_table[count] if count < 64 else float(count) ** TF_EXP
@@ -862,7 +868,8 @@ def _common(word: str) -> bool:
 
 
 def _label(c: _Candidate) -> str:
-    if len(c.forms) <= 1:
+    """The surface form used most, the longer on a tie, the first used on a tie of both."""
+    if c.forms is None:
         return c.label
     return max(c.forms.items(), key=lambda kv: (kv[1], len(kv[0])))[0]
 
