@@ -39,9 +39,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from heapq import heappop, heappush
 from itertools import chain, pairwise
 from operator import attrgetter
 from typing import Final, NamedTuple
@@ -769,28 +770,55 @@ _POS: Final = [1.0 + POS_W / (1.0 + i) ** 0.7 for i in range(64)]
 _TF: Final = [float(i) ** TF_EXP for i in range(64)]
 
 
-def _scored(cands: dict[tuple[str, ...], _Candidate]) -> list[tuple[float, int, int, _Candidate]]:
-    """(-score, first sentence, discovery order, candidate), best first.
+def _ranked(cands: dict[tuple[str, ...], _Candidate]) -> Iterator[_Candidate]:
+    """The candidates, best first: by score, then earlier first mention, then earlier
+    discovery.
 
     Score = count^TF_EXP x ``_static`` x first-mention bonus, halved (K_MNAME1) for a longer
-    name seen once.  Ties go to the earlier first mention, then to the earlier discovery."""
-    out = []
-    pos_table, tf_table, statics = _POS, _TF, _STATICS
+    name seen once, and raised or lowered by its uses as a noun or a verb (``_score``).
+    Only the first dozen or so are read, so each candidate first gets an upper bound of its
+    score: ``_static_bound`` for its label's ``_static``, the largest noun factor, and no
+    factor below 1.  Candidates are scored exactly in order of their bounds, and one is
+    ranked once no bound left could beat it.  Most never need their exact score, nor their
+    label's specificity."""
+    bounds, pos_table, tf_table = _STATIC_BOUNDS, _POS, _TF
+    bounded = []
     for i, c in enumerate(cands.values()):
-        label = c.label if c.forms is None else _label(c)
-        first, count, n_words = c.first, c.count, len(c.words)
+        first, count = c.first, c.count
         pos = pos_table[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
         tf = tf_table[count] if count < 64 else float(count) ** TF_EXP
-        score = tf * statics[label, c.is_name, n_words] * pos
-        if c.is_name and count < 2 and n_words > 1:
-            score *= K_MNAME1 / K_NAME
+        # The first products as in ``_score``, so rounding cannot put the bound below it.
+        bound = tf * bounds[c.is_name, len(c.words)] * pos
         if c.nominal:
-            score *= K_NOMINAL ** (c.nominal / count)
-        if c.verbal:
-            score *= K_VERBAL ** (c.verbal / count)
-        out.append((-score, first, i, c))
-    out.sort()
-    return out
+            bound *= K_NOMINAL
+        bounded.append((-bound, first, i, c))
+    bounded.sort()
+    statics = _STATICS
+    scored: list[tuple[float, int, int, _Candidate]] = []  # a heap
+    for neg_bound, first, i, c in bounded:
+        # The candidates from here on rank after (neg_bound, first, i) at best, so the
+        # scored ones before it are in their final order.
+        while scored and scored[0] < (neg_bound, first, i):
+            yield heappop(scored)[3]
+        static = statics[c.label if c.forms is None else _label(c), c.is_name, len(c.words)]
+        heappush(scored, (-_score(c, static), first, i, c))
+    while scored:
+        yield heappop(scored)[3]
+
+
+def _score(c: _Candidate, static: float) -> float:
+    """A candidate's score, given its label's ``_static``."""
+    first, count = c.first, c.count
+    pos = _POS[first] if first < 64 else 1.0 + POS_W / (1.0 + first) ** 0.7
+    tf = _TF[count] if count < 64 else float(count) ** TF_EXP
+    score: float = tf * static * pos
+    if c.is_name and count < 2 and len(c.words) > 1:
+        score *= K_MNAME1 / K_NAME
+    if c.nominal:
+        score *= K_NOMINAL ** (c.nominal / count)
+    if c.verbal:
+        score *= K_VERBAL ** (c.verbal / count)
+    return score
 
 
 def _static(label: str, is_name: bool, n_words: int) -> float:
@@ -809,6 +837,23 @@ def _static(label: str, is_name: bool, n_words: int) -> float:
 
 
 _STATICS: Final = Memo[tuple[str, bool, int], float](lambda key: _static(*key))
+
+# No word is more specific than this (``_specificity``: at most the IDF of the rarest word,
+# which a word outside the table is assumed to be).
+_MAX_SPECIFICITY: Final = MAX_ZIPF - min(
+    UNKNOWN_ZIPF, UNKNOWN_LOWER_ZIPF, min(_ZIPF_TABLE.values())
+)
+
+
+def _static_bound(is_name: bool, n_words: int) -> float:
+    """At least ``_static(label, is_name, n_words)``, whatever the label."""
+    spec = _MAX_SPECIFICITY * (1 + PHRASE_BONUS * (n_words - 1))
+    kind = K_NAME if is_name else K_PHRASE if n_words > 1 else max(K_WEAK, K_NOUN, 1.0)
+    bound: float = spec**SPEC_EXP * kind * (1 + 1e-9)  # the margin covers rounding in **
+    return bound
+
+
+_STATIC_BOUNDS: Final = Memo[tuple[bool, int], float](lambda key: _static_bound(*key))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -886,12 +931,11 @@ def extract_topics(text: str, limit: int = 10, title: str | None = None) -> list
         text = html.unescape(text)
     cands = _collect(text, title)
     _merge_names(cands)
-    scored = _scored(cands)
     out: list[str] = []
     keys: set[str] = set()
     taken_words: set[str] = set()
     names = phrases = 0
-    for _, _, _, c in scored:
+    for c in _ranked(cands):
         multi = len(c.words) > 1
         if multi and c.is_name:
             if names >= MAX_MULTI_NAMES:

@@ -437,3 +437,67 @@ def test_superlatives_are_not_topics_but_interest_is() -> None:
     )
     assert "interest" in topics
     assert not {"highest", "best", "latest", "biggest"} & set(topics)
+
+
+# Words of every kind the specificity tells apart: common, rare, outside the table, dotted,
+# hyphenated, possessive, capitalised.
+_LABEL_WORDS = st.sampled_from(
+    [
+        "the",
+        "people",
+        "economy",
+        "zelenskyy",
+        "u.s.",
+        "big-screen",
+        "x-qz",
+        "putin's",
+        "Putin",
+        "NATO",
+        "Qwzx",
+        "hiring",
+        "additional",
+        "corruption",
+        "a-",
+        "-",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            _LABEL_WORDS, st.text(min_size=1, max_size=12).filter(lambda w: w.split() == [w])
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_static_bound_is_an_upper_bound(words: list[str], is_name: bool) -> None:
+    from bot.text.topics import _static, _static_bound
+
+    label = " ".join(words)
+    assert _static(label, is_name, len(words)) <= _static_bound(is_name, len(words))
+
+
+def test_no_table_word_is_more_specific_than_the_bound() -> None:
+    from bot.text._lexicon import _ZIPF
+    from bot.text.topics import _MAX_SPECIFICITY, _specificity
+
+    assert all(_specificity(w, cap) <= _MAX_SPECIFICITY for w in _ZIPF for cap in (True, False))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=600))
+def test_ranking_by_bounds_is_the_full_ranking(text: str) -> None:
+    from bot.text.topics import _STATICS, _collect, _label, _merge_names, _ranked, _score
+
+    for body in (text, _seed()):
+        cands = _collect(body, None)
+        _merge_names(cands)
+        full = sorted(
+            (-_score(c, _STATICS[_label(c), c.is_name, len(c.words)]), c.first, i, c.label)
+            for i, c in enumerate(cands.values())
+        )
+        assert [c.label for c in _ranked(cands)] == [label for *_, label in full]
