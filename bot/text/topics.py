@@ -382,32 +382,36 @@ def _specificity(low: str, capitalised: bool) -> float:
 
 
 class _Tok(NamedTuple):
-    """Everything the extractor needs to know about one token; memoised per token string."""
+    """Everything the extractor needs to know about one token; memoised per token string.
 
+    The fields read for every token of a sentence come first: a record spans several cache
+    lines, and the fields of most tokens read are then on the first one or two."""
+
+    # Read for every token: by the summariser (terms), the shouting and capitalisation
+    # checks of ``_collect`` (shape, cap, alnum) and its per-token loop (breaks, quote, cue).
+    breaks: bool  # neither content nor a usable name_ok word: ends runs outside shouting lines
+    terms: tuple[str, ...]  # the summariser's terms (``_lexicon.terms``) of this token
+    shape: int  # 0 not alphabetic, else 1 + stop + 2 * cap + 4 * upper (see ``_shouting``)
+    cap: bool  # starts with an upper-case letter
+    alnum: bool  # starts with a letter or digit
+    quote: bool  # opens a quote or aside, so the next word may be capitalised for that reason
+    cue: int  # _VERB_CUE or _NOUN_CUE when this word tells how the next word is used, else 0
+    # Read for the words that can be candidates:
+    content: bool  # usable lower-case content word (not a stop word or adverb, 3+ letters)
+    name_ok: bool  # a capitalised word that may be (part of) a name: cap, alpha, not not_name
+    usable: bool  # can be part of a candidate at all (no URL, ticker, contraction)
+    key: tuple[str, ...]  # (stem,): the candidate key of this word on its own
+    topic_word: str  # the form a lower-case topic takes: lower case unless mixed ("iPhone")
+    title: bool  # a title/role word ("President")
+    rare: bool  # rare enough in generic English to be a name even sentence-initially
+    upper: bool  # ALL CAPS, 2+ characters
+    ends_possessive: bool  # "Putin's" / "Jones'"
+    ends_s_possessive: bool  # "Putin's"
     word: str  # cleaned surface (possessive and a lone trailing dot stripped)
     low: str
     stem: str
-    usable: bool  # can be part of a candidate at all (no URL, ticker, contraction)
-    content: bool  # usable lower-case content word (not a stop word or adverb, 3+ letters)
-    cap: bool  # starts with an upper-case letter
-    alnum: bool  # starts with a letter or digit
-    alpha: bool  # starts with a letter
-    upper: bool  # ALL CAPS, 2+ characters
     stop: bool  # lower case is a stop word
-    title: bool  # a title/role word ("President")
     not_name: bool  # capitalised but never a name ("The", "Monday")
-    rare: bool  # rare enough in generic English to be a name even sentence-initially
-    ends_possessive: bool  # "Putin's" / "Jones'"
-    ends_s_possessive: bool  # "Putin's"
-    name_ok: bool  # a capitalised word that may be (part of) a name: cap, alpha, not not_name
-    shape: int  # 0 not alphabetic, else 1 + stop + 2 * cap + 4 * upper (see ``_shouting``)
-    # Precomputed for the per-token loop of ``_collect``:
-    breaks: bool  # neither content nor a usable name_ok word: ends runs outside shouting lines
-    quote: bool  # opens a quote or aside, so the next word may be capitalised for that reason
-    cue: int  # _VERB_CUE or _NOUN_CUE when this word tells how the next word is used, else 0
-    topic_word: str  # the form a lower-case topic takes: lower case unless mixed ("iPhone")
-    key: tuple[str, ...]  # (stem,): the candidate key of this word on its own
-    terms: tuple[str, ...]  # the summariser's terms (``_lexicon.terms``) of this token
 
 
 _VERB_CUE: Final = 1
@@ -440,29 +444,28 @@ def _new_tok(tok: str) -> _Tok:
     else:
         cue = 0
     return _Tok(
-        word,
-        low,
-        st,
-        usable,
-        content,
-        cap,
-        first.isalnum(),
-        alpha,
-        upper,
-        stop,
-        low in TITLES,
-        not_name,
-        _ZIPF_TABLE.get(low, UNKNOWN_ZIPF) < 3.5,  # zipf(low)
-        tok.endswith(("'s", "\u2019s", "'", "\u2019")),
-        tok.endswith(("'s", "\u2019s")),
-        name_ok,
-        (1 + stop + 2 * cap + 4 * upper) if alpha else 0,
-        not content and not (name_ok and usable),
-        tok in _QUOTES,
-        cue,
-        low if cap else word,
-        (st,),
-        word_terms(tok),
+        breaks=not content and not (name_ok and usable),
+        terms=word_terms(tok),
+        shape=(1 + stop + 2 * cap + 4 * upper) if alpha else 0,
+        cap=cap,
+        alnum=first.isalnum(),
+        quote=tok in _QUOTES,
+        cue=cue,
+        content=content,
+        name_ok=name_ok,
+        usable=usable,
+        key=(st,),
+        topic_word=low if cap else word,
+        title=low in TITLES,
+        rare=_ZIPF_TABLE.get(low, UNKNOWN_ZIPF) < 3.5,  # zipf(low)
+        upper=upper,
+        ends_possessive=tok.endswith(("'s", "\u2019s", "'", "\u2019")),
+        ends_s_possessive=tok.endswith(("'s", "\u2019s")),
+        word=word,
+        low=low,
+        stem=st,
+        stop=stop,
+        not_name=not_name,
     )
 
 
