@@ -268,7 +268,10 @@ def sentences_of(text: str) -> tuple[str, ...]:
     """
     sentences: list[str] = []
     for block in _blocks(text):
-        block = " ".join(block.split())
+        # Collapse white space runs; a printable block without a double space has none (every
+        # white space character but " " is unprintable).
+        if "  " in block or not block.isprintable():
+            block = " ".join(block.split())
         start = 0
         for match in _BOUNDARY.finditer(block):
             end = match.end()

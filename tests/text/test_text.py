@@ -68,6 +68,14 @@ def test_split_sentences_table(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
 
 
+def test_only_the_space_is_printable_white_space() -> None:
+    # sentences_of skips collapsing white space in a printable block without double spaces.
+    import sys
+
+    chars = map(chr, range(sys.maxunicode + 1))
+    assert [c for c in chars if c.isspace() and c.isprintable()] == [" "]
+
+
 def test_split_sentences_huge_unpunctuated_text_is_bounded() -> None:
     text = "word " * 200_000
     parts = split_sentences(text)
