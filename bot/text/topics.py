@@ -412,6 +412,7 @@ class _Tok(NamedTuple):
     stem: str
     stop: bool  # lower case is a stop word
     not_name: bool  # capitalised but never a name ("The", "Monday")
+    lower_case_low: str  # ``low`` if the word is written in lower case (shape 1 or 2), else ""
 
 
 _VERB_CUE: Final = 1
@@ -466,6 +467,7 @@ def _new_tok(tok: str) -> _Tok:
         stem=st,
         stop=stop,
         not_name=not_name,
+        lower_case_low=low if alpha and not cap and not upper else "",
     )
 
 
@@ -494,6 +496,10 @@ def sentence_terms(sentence: str) -> list[str]:
 
 
 _SHAPE: Final = attrgetter("shape")
+_STEM: Final = attrgetter("stem")
+_WORD: Final = attrgetter("word")
+_TOPIC_WORD: Final = attrgetter("topic_word")
+_LOWER_CASE_LOW: Final = attrgetter("lower_case_low")
 
 
 def _shouting(shapes: bytes) -> bool:
@@ -606,7 +612,8 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
 
     def in_lower_case(low: str) -> bool:
         if not lower_case:
-            lower_case.update([t.low for sinfo in infos for t in sinfo if t.shape in (1, 2)])
+            lower_case.update(map(_LOWER_CASE_LOW, chain.from_iterable(infos)))
+            lower_case.discard("")
         return low in lower_case
 
     cands: dict[tuple[str, ...], _Candidate] = {}
@@ -618,8 +625,8 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
             surface = run[0].word.title() if shout else run[0].word
         else:
             run = run[:4]
-            key = tuple([t.stem for t in run])
-            surface = " ".join([t.word.title() if shout else t.word for t in run])
+            key = tuple(map(_STEM, run))
+            surface = " ".join([t.word.title() for t in run] if shout else map(_WORD, run))
         cand = cands.get(key)
         if cand is None:
             cands[key] = _Candidate(key, True, surface, 1, si)
@@ -710,9 +717,11 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
     phrases: dict[tuple[str, ...], list[int]] = {}  # stems -> [count, first sentence]
     phrase_label: dict[tuple[str, ...], str] = {}
     for chunk, si in multi:
-        n = len(chunk)
-        stems = [t.stem for t in chunk]
         ok = [(c := cands.get(t.key)) is not None and c.count >= 2 for t in chunk]
+        if ok.count(True) < 2:  # no two words in a row seen twice
+            continue
+        n = len(chunk)
+        stems = list(map(_STEM, chunk))
         for size in (2, 3):
             for k in range(n - size + 1):
                 if not all(ok[k : k + size]):
@@ -721,7 +730,7 @@ def _collect(text: str, title: str | None) -> dict[tuple[str, ...], _Candidate]:
                 seen = phrases.get(key)
                 if seen is None:
                     phrases[key] = [1, si]
-                    phrase_label[key] = " ".join([t.topic_word for t in chunk[k : k + size]])
+                    phrase_label[key] = " ".join(map(_TOPIC_WORD, chunk[k : k + size]))
                 else:
                     seen[0] += 1
     # A lower-case phrase seen once is rarely a topic (and never beats its own words).
