@@ -199,6 +199,14 @@ _TOKEN_EDGES = st.sampled_from(list("aZé1 _'\u2019-&.:,\u03a3\u03c3\u03c2\u0130
 
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(_TOKEN_EDGES, max_size=40), st.text(max_size=80)))
+def test_tokens_chunk_by_chunk_are_the_regex_tokens(text: str) -> None:
+    from bot.text.topics import _TOKEN, _token_strings
+
+    assert _token_strings(text) == _TOKEN.findall(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_TOKEN_EDGES, max_size=40), st.text(max_size=80)))
 def test_sentence_terms_are_the_summary_terms(text: str) -> None:
     from bot.text._lexicon import terms
     from bot.text.topics import sentence_terms
