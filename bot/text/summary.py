@@ -115,12 +115,14 @@ def rank_sentences(
     units: list[Vector] = []
     total: Vector = {}
     for cnt in counts:
-        v = {w: c * idf_doc[w] for w, c in cnt.items()}
-        nv = math.sqrt(sum([x * x for x in v.values()]))
-        u = {w: x / nv for w, x in v.items()} if nv else {}
+        v = [c * idf_doc[w] for w, c in cnt.items()]
+        nv = math.sqrt(sum([x * x for x in v]))
+        u: Vector = {}
+        if nv:
+            for w, x in zip(cnt, v, strict=True):  # the unit vector and the running sum
+                y = u[w] = x / nv
+                total[w] = total.get(w, 0.0) + y
         units.append(u)
-        for w, x in u.items():
-            total[w] = total.get(w, 0.0) + x
     title_vec = tfidf(sentence_terms(title)) if title else {}
     title_norm = norm(title_vec)
     scores: list[float] = []
