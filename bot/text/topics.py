@@ -855,7 +855,10 @@ def _score(c: _Candidate, static: float) -> float:
 
 
 def _static(label: str, is_name: bool, n_words: int) -> float:
-    """The count- and position-free part of a score: specificity x type weight."""
+    """The count- and position-free part of a score: specificity x type weight.
+
+    Memoised as ``_STATICS``, so the functions it calls for the label alone (``_weak``,
+    ``_label_spec``) need no memo of their own."""
     if is_name:
         kind = K_NAME
     elif n_words > 1:
@@ -889,7 +892,6 @@ def _static_bound(is_name: bool, n_words: int) -> float:
 _STATIC_BOUNDS: Final = Memo[tuple[bool, int], float](lambda key: _static_bound(*key))
 
 
-@lru_cache(maxsize=1 << 16)
 def _label_spec(label: str, capitalised: bool) -> float:
     """Specificity^SPEC_EXP of a label: mean word specificity, a bonus per extra word."""
     if " " not in label:
@@ -902,7 +904,6 @@ def _label_spec(label: str, capitalised: bool) -> float:
     return result
 
 
-@lru_cache(maxsize=1 << 16)
 def _weak(low: str) -> bool:
     """A lower-case word that describes rather than names: past tenses and participles by
     their suffix, and adjectives that have a "-ly" adverb in the word table ("additional" ->
