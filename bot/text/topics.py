@@ -412,7 +412,9 @@ class _Tok(NamedTuple):
     stem: str
     stop: bool  # lower case is a stop word
     not_name: bool  # capitalised but never a name ("The", "Monday")
-    lower_case_low: str  # ``low`` if the word is written in lower case (shape 1 or 2), else ""
+    # ``low`` if the word is written in lower case (shape 1 or 2), else "": read for every
+    # token, but only in articles where a sentence-initial word needs it (``in_lower_case``)
+    lower_case_low: str
 
 
 _VERB_CUE: Final = 1
