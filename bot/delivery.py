@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 
 SCAN_LIMIT = 2000  # articles considered per subscription per pass
 MAX_ATTEMPTS = 8  # sends of one post before it is recorded as failed
+# A post unsent this long after it was claimed, or after this many tries, is shown
+# to admins as stuck in /news status.
+STUCK_AFTER = dt.timedelta(hours=1)
+STUCK_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 900.0
 PACE_WINDOW = dt.timedelta(minutes=1)
@@ -343,6 +347,11 @@ class Delivery:
     async def counts(self) -> LedgerCounts:
         return await self.db.counts(self.clock.now())
 
+    async def stuck(self) -> list[tuple[str, int, int, dt.datetime, str]]:
+        """Posts claimed long ago or failing repeatedly: (channel, article, tries, since,
+        reason)."""
+        return await self.db.stuck(self.clock.now() - STUCK_AFTER, STUCK_ATTEMPTS)
+
     async def _changed(self) -> None:
         if self.on_change is not None:
             await self.on_change()
@@ -350,9 +359,17 @@ class Delivery:
     # -- what is due ------------------------------------------------------------------------
 
     def delivery_moment(self, day: dt.date) -> dt.datetime:
-        """`delivery.time` on `day` in the configured timezone, as UTC."""
+        """`delivery.time` on `day` in the configured timezone, as UTC.
+
+        Any date the store holds has one: near the calendar's ends the moment can lie
+        outside what a datetime holds (9999-12-31 23:00 in Los Angeles is in year 10000
+        in UTC), so it is clamped to the first or last moment there is."""
         local = dt.datetime.combine(day, self.delivery_time, tzinfo=self.config.tz)
-        return local.astimezone(dt.UTC)
+        try:
+            return local.astimezone(dt.UTC)
+        except OverflowError:
+            edge = dt.datetime.max if day.year == dt.MAXYEAR else dt.datetime.min
+            return edge.replace(tzinfo=dt.UTC)
 
     def release_at(self, candidate: Candidate) -> dt.datetime | None:
         """None: due as soon as it is seen. An article dated after the local day it was

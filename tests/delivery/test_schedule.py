@@ -140,3 +140,21 @@ async def test_scheduler_jobs_have_stable_ids_and_follow_subscriptions(
         await delivery.unsubscribe("console:news")
         assert f"digest:{sub.id}" not in {j for j, _, _ in scheduler.next_runs()}
     assert scheduler.scheduler is None and delivery.on_change is None
+
+
+async def test_a_date_at_the_calendars_end_is_held_and_never_blocks_other_items(
+    make_delivery: MakeDelivery,
+    add_article: AddArticle,
+    publisher: RecordingPublisher,
+) -> None:
+    # 23:00 in Los Angeles on 9999-12-31 is in year 10000 in UTC: past what datetime holds.
+    delivery = make_delivery(timezone="America/Los_Angeles", delivery={"time": "23:00"})
+    await delivery.subscribe(SubscriptionSpec("console:news"))
+    await add_article("The last day", "9999-12-31")
+    await add_article("The first day", "0001-01-01")
+    await add_article("Normal news", "2029-06-01")
+    report = await delivery.deliver_due()
+    assert sorted(publisher.titles()) == ["Normal news", "The first day"]
+    assert report.failed == 0
+    await delivery.deliver_due()  # still held, still no error
+    assert len(publisher.posts) == 2
