@@ -139,7 +139,11 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
                 f"(polled every {config.seeds_poll_interval_seconds} s)"
             )
             commands = make_commands(
-                store, config, delivery=delivery, jobs=scheduler.next_runs, sources=lambda: [source]
+                store,
+                config,
+                delivery=delivery,
+                jobs=scheduler.job_states,
+                sources=lambda: [source],
             )
             if settings.discord_token:
                 from bot.adapters.discord.app import run_discord

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import text
 from bot.delivery import Delivery, SubscriptionError, describe
-from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
+from bot.models import JobState, Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
 
@@ -361,7 +361,7 @@ class Commands:
         summary_sentences: int = 3,
         clock: Clock | None = None,
         delivery: Delivery | None = None,
-        jobs: Callable[[], list[tuple[str, str, dt.datetime | None]]] | None = None,
+        jobs: Callable[[], list[JobState]] | None = None,
         sources: Callable[[], list[str]] | None = None,
     ) -> None:
         self.store = store
@@ -715,12 +715,28 @@ class Commands:
             )
             for channel, article_id, reason in await self.delivery.db.recent_failures():
                 items.append(ReplyItem(f"Failed: #{article_id} to {channel}", reason))
-        for job_id, name, when in self.jobs() if self.jobs is not None else []:
-            shown = (
-                when.astimezone(self.timezone).isoformat(timespec="seconds") if when else "paused"
-            )
-            items.append(ReplyItem(f"Job {job_id}: next run {shown}", name))
+            for channel, article_id, tries, since, reason in await self.delivery.stuck():
+                items.append(
+                    ReplyItem(
+                        f"Stuck: #{article_id} to {channel}",
+                        f"claimed {self._when(since)}, {tries} tries"
+                        + (f"; last: {reason}" if reason else ""),
+                    )
+                )
+        for job in self.jobs() if self.jobs is not None else []:
+            shown = self._when(job.next_run) if job.next_run else "paused"
+            items.append(ReplyItem(f"Job {job.id}: next run {shown}", job.name))
+            if job.last_error_at is not None:
+                items.append(
+                    ReplyItem(
+                        f"Job {job.id}: last error {self._when(job.last_error_at)}",
+                        _clip(job.last_error, SNIPPET_CHARS),
+                    )
+                )
         return Reply(title="newsbot status", text="\n".join(lines), items=tuple(items[:25]))
+
+    def _when(self, moment: dt.datetime) -> str:
+        return moment.astimezone(self.timezone).isoformat(timespec="seconds")
 
 
 _CONTEXT_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})

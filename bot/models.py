@@ -74,3 +74,14 @@ class SubscriptionSpec:
 def bullet_list(lines: Sequence[str]) -> str:
     """Reply text with one bullet per line: summaries and digests look alike everywhere."""
     return "\n".join(f"• {line}" for line in lines)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A background job as admins see it in /news status."""
+
+    id: str
+    name: str
+    next_run: dt.datetime | None  # None: paused
+    last_error: str = ""
+    last_error_at: dt.datetime | None = None

@@ -24,6 +24,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import AdminConfig
 from bot.delivery import Delivery
+from bot.models import JobState
+from bot.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class NewsScheduler:
         self.deliver_interval = deliver_interval_seconds
         self.scheduler: Any = None
         self._running: set[asyncio.Future[object]] = set()
+        # job id -> (when, what) of its last failure, for /news status
+        self.errors: dict[str, tuple[dt.datetime, str]] = {}
 
     async def start(self) -> None:
         """Start in the running loop; the deliver job runs at once to catch up."""
@@ -106,16 +110,19 @@ class NewsScheduler:
 
     async def _ingest(self) -> None:
         assert self.ingest is not None
-        await self._finish(self.ingest())
+        await self._finish("ingest", self.ingest())
 
     async def _deliver(self) -> None:
-        await self._finish(self.delivery.deliver_due())
+        await self._finish("deliver", self.delivery.deliver_due())
 
     async def _digest(self, subscription_id: int, schedule: str) -> None:
-        await self._finish(self.delivery.run_digest(subscription_id))
+        await self._finish(f"digest:{subscription_id}", self.delivery.run_digest(subscription_id))
 
-    async def _finish(self, work: Awaitable[object]) -> None:
-        """Run a job's work as a task that stop() lets finish instead of cancelling it."""
+    async def _finish(self, job_id: str, work: Awaitable[object]) -> None:
+        """Run a job's work as a task that stop() lets finish instead of cancelling it.
+
+        A failure is kept for /news status and logged; the job runs again at its next
+        time (a fault such as a locked database often clears by itself)."""
         task = asyncio.ensure_future(work)
         self._running.add(task)
         try:
@@ -125,9 +132,18 @@ class NewsScheduler:
             # on under stop(), which waits for it.
             if task.done():
                 raise
+        except StoreError as exc:
+            self._failed(job_id, str(exc))
+            log.error("job %s failed: %s", job_id, exc)
+        except Exception as exc:
+            self._failed(job_id, f"{type(exc).__name__}: {exc}")
+            log.exception("job %s failed", job_id)
         finally:
             if task.done():
                 self._running.discard(task)
+
+    def _failed(self, job_id: str, message: str) -> None:
+        self.errors[job_id] = (dt.datetime.now(dt.UTC), message)
 
     def wake(self, job_id: str = "deliver") -> None:
         """Run a job now (e.g. deliver once a platform connects) instead of at its next tick."""
@@ -139,6 +155,14 @@ class NewsScheduler:
         if self.scheduler is None:
             return []
         return [(job.id, job.name, job.next_run_time) for job in self.scheduler.get_jobs()]
+
+    def job_states(self) -> list[JobState]:
+        """Every job with its next run and its last failure, for /news status."""
+        states = []
+        for job_id, name, when in self.next_runs():
+            at, error = self.errors.get(job_id, (None, ""))
+            states.append(JobState(job_id, name, when, error, at))
+        return states
 
     async def stop(self) -> None:
         """Stop the jobs; work already running (a delivery burst) gets a moment to finish."""

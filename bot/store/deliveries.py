@@ -433,3 +433,20 @@ class DeliveryStore:
             (limit,),
         ) as cursor:
             return [(row[0], row[1], row[2]) async for row in cursor]
+
+    async def stuck(
+        self, claimed_before: dt.datetime, min_attempts: int, limit: int = 5
+    ) -> list[tuple[str, int, int, dt.datetime, str]]:
+        """(channel, article id, attempts, claimed at, last reason) of posts still unsent
+        that were claimed before `claimed_before` or have failed `min_attempts` times."""
+        async with self.store.reader.execute(
+            "SELECT s.channel, d.article_id, d.attempts, d.claimed_at, coalesce(d.reason, '')"
+            " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+            " WHERE d.state = 'claimed' AND (d.claimed_at < ? OR d.attempts >= ?)"
+            " ORDER BY d.claimed_at, d.id LIMIT ?",
+            (iso(claimed_before), min_attempts, limit),
+        ) as cursor:
+            return [
+                (row[0], row[1], row[2], dt.datetime.fromisoformat(row[3]), row[4])
+                async for row in cursor
+            ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from bot.commands import CommandContext, Commands
-from bot.ports import ChannelUnavailable
+from bot.models import JobState, SubscriptionSpec
+from bot.ports import ChannelUnavailable, TemporaryFailure
+from bot.scheduler import NewsScheduler
 from bot.store import Store
 
-from .conftest import AddArticle, MakeDelivery, RecordingPublisher
+from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher
 
 MEMBER = CommandContext(channel="discord:42", is_admin=False)
 ADMIN = CommandContext(channel="discord:42", is_admin=True)
@@ -81,7 +84,7 @@ async def test_paused_reason_and_status_are_shown_to_admins(
     publisher: RecordingPublisher,
 ) -> None:
     delivery = make_delivery()
-    jobs = [("deliver", "deliver due items", dt.datetime(2030, 1, 15, 12, tzinfo=dt.UTC))]
+    jobs = [JobState("deliver", "deliver due items", dt.datetime(2030, 1, 15, 12, tzinfo=dt.UTC))]
     commands = Commands(store, delivery=delivery, jobs=lambda: jobs)
     await commands.run("subscribe", {})
     await add_article("Refused")
@@ -93,3 +96,35 @@ async def test_paused_reason_and_status_are_shown_to_admins(
     assert "failed: 1" in status.text and "1 paused" in status.text
     assert any(item.title.startswith("Job deliver: next run") for item in status.items)
     assert any("403" in item.text for item in status.items)
+
+
+async def test_status_shows_job_errors_and_stuck_deliveries_to_admins(
+    store: Store,
+    make_delivery: MakeDelivery,
+    add_article: AddArticle,
+    publisher: RecordingPublisher,
+    clock: FakeClock,
+) -> None:
+    delivery = make_delivery()
+    await delivery.subscribe(SubscriptionSpec("console:news"))
+    await add_article("Keeps failing")
+    publisher.fail_with = [TemporaryFailure("503 Service Unavailable")] * 6
+    for _ in range(3):
+        await delivery.deliver_due()
+        clock.advance(minutes=30)
+
+    async def broken_ingest() -> None:
+        raise OverflowError("date value out of range")
+
+    async with NewsScheduler(delivery, delivery.config, broken_ingest) as scheduler:
+        scheduler.wake("ingest")
+        for _ in range(100):
+            if scheduler.errors:
+                break
+            await asyncio.sleep(0.02)
+        commands = Commands(store, delivery=delivery, jobs=scheduler.job_states)
+        status = await commands.run("status", {})
+    [error] = [i.text for i in status.items if i.title.startswith("Job ingest: last error 20")]
+    assert error == "OverflowError: date value out of range"
+    [stuck] = [i.text for i in status.items if i.title == "Stuck: #1 to console:news"]
+    assert "tries; last: 503 Service Unavailable" in stuck
