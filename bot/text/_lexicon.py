@@ -1,6 +1,7 @@
 """Constant word tables shared by the summariser and the topic extractor.
 
-* ``zipf(word)``: generic English frequency (Zipf scale) from the table in ``_background``;
+* ``zipf(word)``: generic English frequency (Zipf scale) from the package data file
+  ``background.txt`` (written by ``_gen_background``);
   words not in the table are rare (proper names, jargon).  ``idf(word)`` turns it into an
   IDF-like weight: a background "document frequency" built from generic English, not from
   any evaluation set.
@@ -12,9 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from importlib.resources import files
 from typing import Final, TypeVar
-
-from bot.text._background import DATA
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -33,10 +33,11 @@ __all__ = [
 
 
 def _load(data: str) -> dict[str, float]:
+    """Word -> Zipf value from lines of ``zipf*10 word word ...`` ("#" starts a comment)."""
     table: dict[str, float] = {}
     for line in data.splitlines():
         parts = line.split()
-        if len(parts) < 2:
+        if len(parts) < 2 or parts[0].startswith("#"):
             continue
         z = int(parts[0]) / 10.0
         for word in parts[1:]:
@@ -44,7 +45,9 @@ def _load(data: str) -> dict[str, float]:
     return table
 
 
-_ZIPF: Final[dict[str, float]] = _load(DATA)
+_ZIPF: Final[dict[str, float]] = _load(
+    files("bot.text").joinpath("background.txt").read_text(encoding="utf-8")
+)
 # Zipf value assumed for a word outside the table (rarer than everything listed).
 UNKNOWN_ZIPF: Final = 2.0
 MAX_ZIPF: Final = 7.0
