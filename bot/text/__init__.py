@@ -8,7 +8,7 @@ from bot.text.trending import rank_trending
 
 # Bump when summarize() or extract_topics() give different output for the same article:
 # stored summaries and topics are then recomputed at the next ingest.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 __all__ = [
     "PIPELINE_VERSION",

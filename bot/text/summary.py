@@ -56,7 +56,7 @@ from itertools import chain
 from typing import Final
 
 from bot.text._lexicon import idf
-from bot.text.sentences import sentences_of
+from bot.text.sentences import is_caption, is_spaced, sentences_of
 from bot.text.topics import sentence_terms
 
 __all__ = ["rank_sentences", "summarize"]
@@ -150,6 +150,8 @@ def summarize(text: str, sentences: int = 3, title: str | None = None) -> list[s
     if not 1 <= sentences <= 10:
         raise ValueError("sentences must be between 1 and 10")
     all_sents: Sequence[str] = sentences_of(text)
+    spaced = is_spaced(all_sents)
+    all_sents = [s for s in all_sents if not is_caption(s, spaced)] or all_sents
     if title:  # a headline repeated as the body's first line is not news to the reader
         headline = _folded(title)
         # (sentences_of has already collapsed a sentence's white space)

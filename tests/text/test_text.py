@@ -53,7 +53,7 @@ BBC = ROOT.parent / "shared" / "data" / "bbc-news-summary.jsonl"
             "PUTIN SHOWS NO INTEREST IN PEACE\nThe body starts here. It ends here",
             ["PUTIN SHOWS NO INTEREST IN PEACE", "The body starts here.", "It ends here"],
         ),
-        ("- first item\n- second item", ["- first item", "- second item"]),
+        ("- first item\n- second item", ["first item", "second item"]),
         (
             "a line that wraps\nonto the next one. Done.",
             ["a line that wraps onto the next one.", "Done."],
