@@ -15,14 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
+from bot.ingest.clean import length_problem, one_line, paragraphs, safe_name
 from bot.models import Article
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MAX_BYTES = 1_048_576
+MAX_ID_CHARS = 200
 DATE_LINE = re.compile(r"^\s*date(?:\s+(?P<date>\S+))?(?:\s+(?P<title>.*))?$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Text files have almost no C0 control characters besides tab and newlines.
@@ -53,7 +60,25 @@ def content_hash(title: str, date: dt.date, body: str) -> str:
     return digest.hexdigest()
 
 
-def make_article(source: str, title: str, date: dt.date, body: str) -> Article:
+def make_article(
+    source: str,
+    title: str,
+    date: dt.date,
+    body: str,
+    *,
+    line: int | None = None,
+    body_line: int | None = None,
+) -> Article:
+    """The one way any source makes an article: raw title and body are cleaned (see
+    bot.ingest.clean), checked and hashed; an IngestError names `line` (the title's) or
+    `body_line` when they are empty or too long."""
+    title, body = one_line(title), paragraphs(body)
+    if not title:
+        raise IngestError(source, "the title is empty", line)
+    if not body:
+        raise IngestError(source, "the body is empty", body_line or line)
+    if problem := length_problem(title, body):
+        raise IngestError(source, problem, line)
     return Article(
         title=title,
         date=date,
@@ -94,11 +119,6 @@ def decode_text(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def normalise_body(lines: list[str]) -> str:
-    """One paragraph per line, trimmed, without blank lines."""
-    return "\n".join(stripped for line in lines if (stripped := " ".join(line.split())))
-
-
 def parse_seed_text(text: str, source: str) -> Article:
     """Parse decoded seed text. Leading blank lines before the date line are allowed."""
     lines = text.split("\n")
@@ -118,20 +138,30 @@ def parse_seed_text(text: str, source: str) -> Article:
     if not match["date"]:
         raise IngestError(source, "the date line has no date, expected YYYY-MM-DD", line_number)
     date = parse_date(match["date"], source, line_number)
-    title = " ".join((match["title"] or "").split())
-    if not title:
-        raise IngestError(source, "the title after the date is empty", line_number)
-    body = normalise_body(lines[first + 1 :])
-    if not body:
-        raise IngestError(
-            source, "the body is empty (no text after the date line)", line_number + 1
-        )
-    return make_article(source, title, date, body)
+    return make_article(
+        source,
+        match["title"] or "",
+        date,
+        "\n".join(lines[first + 1 :]),
+        line=line_number,
+        body_line=line_number + 1,
+    )
+
+
+def source_name(path: Path) -> str:
+    """An input's identity, the same however its path is typed: the resolved path, relative
+    to the working folder when inside it (as a relative seeds folder has always stored it),
+    with control characters and undecodable bytes escaped so it can be stored and printed."""
+    try:
+        resolved, cwd = path.resolve(), Path.cwd().resolve()
+    except (OSError, RuntimeError):  # a symlink loop, a working folder that was removed
+        return safe_name(os.path.abspath(path))
+    return safe_name(str(resolved.relative_to(cwd) if resolved.is_relative_to(cwd) else resolved))
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
     """Read a file, refusing one over the size limit before reading it whole."""
-    source = str(path)
+    source = source_name(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -148,60 +178,114 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
 
 
 def parse_seed_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    source = str(path)
+    source = source_name(path)
     return parse_seed_text(decode_text(read_limited(path, max_bytes), source), source)
 
 
 def parse_jsonl_file(
     path: Path, default_date: dt.date, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[Article | RejectedInput]:
-    """Articles from JSON Lines of {title, date?, body, id?}.
+    """Articles from JSON Lines of {title, date?, body, id?}, each record accepted or
+    rejected on its own.
 
-    `max_bytes` limits each record, not the file: these are bulk imports. A
-    record's identity is `path#id` when it has an id, else `path#line`.
+    `max_bytes` limits each record, not the file: these are bulk imports. A record's
+    identity is `path#id` when it has an id, else `path#line`; a later record with the
+    identity of an earlier one is rejected, so neither silently replaces the other.
     """
-    source = str(path)
+    source = source_name(path)
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise IngestError(source, f"cannot read: {exc.strerror}") from exc
+    first_line: dict[str, int] = {}  # identity -> the line that has it
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
+        for number, raw in _numbered_lines(handle, max_bytes):
             try:
-                yield _parse_json_record(raw, source, number, default_date, max_bytes)
+                if raw is None:
+                    raise IngestError(
+                        source, f"record is over the limit of {max_bytes:,} bytes", number
+                    )
+                article = _parse_json_record(raw, source, number, default_date)
+                first = first_line.setdefault(article.source, number)
+                if first != number:
+                    raise IngestError(
+                        source, _taken_identity(article.source, source, number, first), number
+                    )
+                yield article
             except IngestError as error:
                 yield RejectedInput(error)
+            except Exception as exc:  # a bug must not cost the rest of the file
+                yield RejectedInput(unexpected_error(source, exc, number))
 
 
-def _parse_json_record(
-    raw: bytes, source: str, number: int, default_date: dt.date, max_bytes: int
-) -> Article:
-    if len(raw) > max_bytes:
-        raise IngestError(source, f"record is over the limit of {max_bytes:,} bytes", number)
+def unexpected_error(source: str, exc: Exception, line: int | None = None) -> IngestError:
+    """An input that hit a bug, reported like any rejection (with the traceback in the log)
+    so that one odd input never stops the others."""
+    log.error("unexpected error reading %s", source, exc_info=exc)
+    return IngestError(source, f"could not be read: unexpected {type(exc).__name__} (a bug)", line)
+
+
+def _numbered_lines(handle: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of the non-blank lines; None for a line over `max_bytes`, which is
+    skipped without holding it in memory whole."""
+    number = 0
+    while raw := handle.readline(max_bytes + 1):
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            while (rest := handle.readline(max_bytes + 1)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+        elif raw.strip():
+            yield number, raw
+
+
+def _taken_identity(identity: str, source: str, number: int, first: int) -> str:
+    if identity == f"{source}#{number}":
+        return (
+            f"this record has no 'id' and its line number is the 'id' of line {first};"
+            " give it an id"
+        )
+    return f"duplicate id {identity.removeprefix(source + '#')!r}, already used on line {first}"
+
+
+def _record_id(record: dict[str, object], source: str, number: int) -> str:
+    """`path#id`, or `path#line` for a record without an id."""
+    record_id = record.get("id")
+    if record_id is None:
+        return f"{source}#{number}"
+    if isinstance(record_id, bool) or not isinstance(record_id, str | int):
+        raise IngestError(source, "'id' must be a string or an integer", number)
+    text = safe_name(str(record_id))
+    if not text.strip() or len(text) > MAX_ID_CHARS:
+        raise IngestError(source, f"'id' must be 1 to {MAX_ID_CHARS} characters", number)
+    return f"{source}#{text}"
+
+
+def _parse_json_record(raw: bytes, source: str, number: int, default_date: dt.date) -> Article:
     try:
         record = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise IngestError(source, f"invalid UTF-8 at byte {exc.start}", number) from None
     except json.JSONDecodeError as exc:
         raise IngestError(source, f"malformed JSON ({exc.msg})", number) from None
+    except RecursionError:
+        raise IngestError(source, "malformed JSON (nested too deeply)", number) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise IngestError(source, f"malformed JSON ({str(exc).split(':')[0]})", number) from None
     if not isinstance(record, dict):
         raise IngestError(source, "expected a JSON object {title, date?, body}", number)
     title, body, date = record.get("title"), record.get("body"), record.get("date")
-    if not isinstance(title, str) or not " ".join(title.split()):
-        raise IngestError(source, "missing or empty 'title'", number)
-    if not isinstance(body, str) or not body.strip():
-        raise IngestError(source, "missing or empty 'body'", number)
+    for key, value in (("title", title), ("body", body)):
+        if not isinstance(value, str):
+            raise IngestError(source, f"missing or non-text {key!r}", number)
     if date is None:
         article_date = default_date
     elif isinstance(date, str):
         article_date = parse_date(date, source, number)
     else:
         raise IngestError(source, "'date' must be a string YYYY-MM-DD", number)
-    record_id = record.get("id")
-    identity = f"{source}#{record_id}" if isinstance(record_id, str | int) else f"{source}#{number}"
-    text = body.replace("\r\n", "\n").replace("\r", "\n")
-    return make_article(
-        identity, " ".join(title.split()), article_date, normalise_body(text.split("\n"))
-    )
+    identity = _record_id(record, source, number)
+    try:
+        return make_article(identity, str(title), article_date, str(body))
+    except IngestError as error:  # named by file and line, like every other record problem
+        raise IngestError(source, error.reason, number) from None

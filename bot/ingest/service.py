@@ -16,7 +16,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,10 @@ from bot.ingest.seed import (
     RejectedInput,
     parse_jsonl_file,
     parse_seed_file,
+    source_name,
+    unexpected_error,
 )
+from bot.ingest.workers import worker_pool
 from bot.models import Article
 from bot.store import IngestResult, Outcome, PreparedArticle, Store
 
@@ -117,6 +120,8 @@ def _parse_all(
                 yield parse_seed_file(path, max_bytes)
         except IngestError as error:
             yield error
+        except Exception as exc:  # a bug must not cost the other files
+            yield unexpected_error(source_name(path), exc)
 
 
 def _batches(items: Iterator[Article | IngestError]) -> Iterator[list[Article | IngestError]]:
@@ -174,7 +179,7 @@ async def refresh_derived(store: Store, prepare: Prepare, signature: str) -> int
     try:
         while articles := await store.articles_after(after_id, BATCH_SIZE):
             if executor is None and len(articles) >= PARALLEL_THRESHOLD:
-                executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+                executor = worker_pool()
             await store.update_derived(await _prepare(prepare, articles, executor))
             refreshed += len(articles)
             after_id = articles[-1].id
@@ -263,7 +268,7 @@ async def ingest_paths(
                     changed.append(article)
                     seen_hashes.add(article.content_hash)
             if len(changed) >= PARALLEL_THRESHOLD and executor is None:
-                executor = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+                executor = worker_pool()
             task = asyncio.create_task(_prepare(prepare, changed, executor, batch_copies))
             preparing.append((len(batch), task))
             if len(preparing) > PREPARE_AHEAD:

@@ -64,8 +64,8 @@ def test_non_ascii_text_survives(tmp_path: Path) -> None:
         (b"date 24-12-04 Title\nbody\n", 1, "garbled date"),
         (b"date 2024-02-30 Title\nbody\n", 1, "impossible date 2024-02-30"),
         (b"date 2023-13-01 Title\nbody\n", 1, "impossible date 2023-13-01"),
-        (b"date 2024-12-04\nbody\n", 1, "title after the date is empty"),
-        (b"date 2024-12-04    \nbody\n", 1, "title after the date is empty"),
+        (b"date 2024-12-04\nbody\n", 1, "the title is empty"),
+        (b"date 2024-12-04    \nbody\n", 1, "the title is empty"),
         (b"date 2024-12-04 Title\n", 2, "body is empty"),
         (b"date 2024-12-04 Title\n  \n\t\n", 2, "body is empty"),
         (b"date 2024-12-04 Title\ncaf\xe9 au lait\n", 2, "invalid UTF-8 at column 4 (byte 0xe9)"),
@@ -130,7 +130,7 @@ def test_jsonl_records_each_accepted_or_rejected_alone(tmp_path: Path) -> None:
     assert articles[1].body == "Body two.\nMore."
     assert errors == [
         f"{path}:3: malformed JSON (Expecting value)",
-        f"{path}:4: missing or empty 'title'",
+        f"{path}:4: the title is empty",
         f"{path}:5: impossible date 2024-02-30 (day is out of range for month)",
         f"{path}:7: expected a JSON object {{title, date?, body}}",
     ]
