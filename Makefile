@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format eval bench clean
+.PHONY: run test lint format eval bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ eval: $(VENV)/.bench-installed
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.ingest
+
+# A 100,000-article archive against bare SQLite (SCALE_ARGS="--articles 20000" is quicker).
+bench-scale: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) data/*.db* .pytest_cache .mypy_cache .ruff_cache

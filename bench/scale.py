@@ -1,0 +1,540 @@
+"""newsbot on a large archive, against the floor of SQLite itself (``make bench-scale``).
+
+Builds a recombined archive of ``--articles`` articles from ``../shared/data`` (see
+``bench/scale_corpus.py`` for how its topics are kept as varied as real news), then in
+one run:
+
+* **ingest**: the first ``--checkpoint`` articles, then the rest, each through the real
+  ``newsbot ingest`` (a fresh process, summaries and topics included); beside it the
+  **floor**: the same texts inserted with bare ``sqlite3`` into the same articles table
+  and FTS5 index (migration 001, no summaries or topics), 256 rows a transaction;
+* **commands** at both sizes: p50 and p99 of every command, run in this process through
+  ``Commands`` on the real database file, as the bot runs them; autocomplete through the
+  store calls the Discord adapter makes;
+* **search floor**: for each search, the bare FTS5 query for the same words on the floor
+  database: the match count plus the first page ranked by bm25 (title weighted 5:1, as
+  newsbot does) with a snippet; the faster of ``ORDER BY bm25(...)`` and FTS5's own
+  ``ORDER BY rank``;
+* **concurrency**: ``/news latest`` asked every 20 ms while slow searches run back to
+  back for over a second;
+* **start-up** (``newsbot ask "/news latest"``, median of 3), the **peak memory** of a
+  running bot answering every command (``newsbot run`` with the commands piped in) and of
+  the ingest, and the **database size**.
+
+One table is printed and written to ``bench/results-scale.json``. ``--articles 20000``
+for a quick run. The corpus is kept in ``--workdir`` (not in the repository).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+RESULTS = REPO / "bench" / "results-scale.json"
+sys.path.insert(0, str(REPO))
+
+from bench import scale_corpus  # noqa: E402
+from bot.commands import Commands  # noqa: E402
+from bot.store import Store  # noqa: E402
+from bot.store.fts import to_fts_query  # noqa: E402
+
+END = "2026-11-30"
+TODAY = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+NEWSBOT = Path(sys.executable).parent / "newsbot"
+SEARCHES = [
+    "government",
+    "said",
+    "elect*",
+    "s*",
+    "prime minister",
+    "title:market",
+    "hepatitis",
+    "football club",
+]
+# (words, page) of each search timed, with its floor
+SEARCH_PAGES = [*((words, 1) for words in SEARCHES), ("said", 3)]
+
+
+def search_name(words: str, page: int) -> str:
+    return f"search {words}" + (f", page {page}" if page > 1 else "")
+
+
+# Each timed call is repeated up to this many times, or for about this long.
+REPS, BUDGET_S = 25, 3.0
+
+
+class FixedClock:
+    def now(self) -> dt.datetime:
+        return TODAY
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed_sync(fn: Callable[[], object]) -> list[float]:
+    samples: list[float] = []
+    start = time.perf_counter()
+    while len(samples) < REPS and (len(samples) < 5 or time.perf_counter() - start < BUDGET_S):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+async def timed(fn: Callable[[int], Awaitable[object]]) -> list[float]:
+    samples: list[float] = []
+    start = time.perf_counter()
+    while len(samples) < REPS and (len(samples) < 5 or time.perf_counter() - start < BUDGET_S):
+        t0 = time.perf_counter()
+        await fn(len(samples))
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+# -- the floor: bare sqlite3 -------------------------------------------------------------
+
+
+def floor_schema() -> str:
+    return (REPO / "bot" / "store" / "migrations" / "001_articles.sql").read_text()
+
+
+def floor_insert(db: sqlite3.Connection, records: list[dict[str, str]], first_id: int) -> float:
+    """Insert like newsbot stores (same table, FTS5 index, 256 rows a transaction)."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    rows = [
+        (
+            first_id + n,
+            "corpus#" + r["id"],
+            r["title"],
+            r["date"],
+            r["body"],
+            f"{first_id + n:064x}",
+            now,
+            now,
+        )
+        for n, r in enumerate(records)
+    ]
+    t0 = time.perf_counter()
+    for start in range(0, len(rows), 256):
+        with db:
+            db.executemany(
+                "INSERT INTO articles (id, source, title, date, body, content_hash,"
+                " ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows[start : start + 256],
+            )
+    return time.perf_counter() - t0
+
+
+FLOOR_PAGE = {
+    "bm25": "SELECT rowid, title, snippet(articles_fts, 1, '**', '**', '…', 24)"
+    " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 5.0, 1.0)"
+    " LIMIT 5 OFFSET ?",
+    "rank": "SELECT rowid, title, snippet(articles_fts, 1, '**', '**', '…', 24)"
+    " FROM articles_fts WHERE articles_fts MATCH ? AND rank MATCH 'bm25(5.0, 1.0)'"
+    " ORDER BY rank LIMIT 5 OFFSET ?",
+}
+
+
+def floor_search(db: sqlite3.Connection, words: str, page: int) -> list[float]:
+    query = to_fts_query(words)
+    best: list[float] = []
+    for sql in FLOOR_PAGE.values():
+
+        def run(sql: str = sql) -> None:
+            db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,))
+            db.execute(sql, (query, (page - 1) * 5)).fetchall()
+
+        samples = timed_sync(run)
+        if not best or pct(samples, 0.99) < pct(best, 0.99):
+            best = samples
+    return best
+
+
+# -- newsbot ---------------------------------------------------------------------------
+
+
+def write_config(work: Path, db: Path) -> Path:
+    seeds = work / "seeds"
+    seeds.mkdir(exist_ok=True)
+    config = work / "newsbot.toml"
+    config.write_text(
+        f'timezone = "UTC"\n[database]\npath = "{db}"\n[seeds]\nfolder = "{seeds}"\n'
+        'max_file_bytes = 1048576\n[console]\nchannels = ["news"]\n'
+    )
+    return config
+
+
+def _peak_mb(pid: int) -> int:
+    """VmHWM of a process and its children, in MB (0 once it is gone).
+
+    Read from /proc because wait4's ru_maxrss keeps the high-water mark of the process
+    that forked the child (this benchmark) across exec."""
+    peak = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) // 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return peak
+    return max([peak, *(_peak_mb(int(child)) for child in children)])
+
+
+def run_process(args: list[str], stdin: str = "", *, cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MB (of its largest process) and output of a process."""
+    with tempfile.TemporaryFile("w+") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=out, stderr=out, text=True, cwd=cwd
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _peak_mb(proc.pid))
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - t0
+        out.seek(0)
+        text = out.read()
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{text}")
+    return elapsed, peak, text
+
+
+def ingest(config: Path, path: Path, work: Path) -> tuple[float, int, str]:
+    return run_process([str(NEWSBOT), "ingest", "--config", str(config), str(path)], cwd=work)
+
+
+async def command_latencies(db: Path, articles: int) -> dict[str, list[float]]:
+    """Every command's latencies, in this process, on the real database file."""
+    rng = random.Random(7)
+    results: dict[str, list[float]] = {}
+    async with Store.open(db) as store:
+        commands = Commands(store, clock=FixedClock())
+        topic_names = [label for _, label in await store.topics_like("", 400)]
+        popular, rare = topic_names[0], topic_names[-1]
+
+        def line(text: str) -> Callable[[int], Awaitable[object]]:
+            async def run(_: int) -> None:
+                reply = await commands.run_line(text)
+                if reply.error:
+                    raise SystemExit(f"{text}: {reply.title} {reply.text}")
+
+            return run
+
+        def search(words: str, page: int) -> Callable[[int], Awaitable[object]]:
+            async def run(_: int) -> None:
+                reply = await commands.run("search", {"query": words, "page": page})
+                if reply.error or not reply.items:
+                    raise SystemExit(f"search {words} {page}: {reply.title} {reply.text}")
+
+            return run
+
+        async def by_id(command: str, n: int) -> None:
+            await line(f"/news {command.format(id=rng.randint(1, articles))}")(n)
+
+        cases: list[tuple[str, Callable[[int], Awaitable[object]]]] = [
+            ("latest", line("/news latest")),
+            ("latest 25", line("/news latest 25")),
+            ("article", lambda n: by_id("article {id}", n)),
+            ("summary", lambda n: by_id("summary {id}", n)),
+            *((search_name(w, p), search(w, p)) for w, p in SEARCH_PAGES),
+            *((f"topics {p}", line(f"/news topics {p}")) for p in ("day", "week", "month", "all")),
+            ("topic (most common)", line(f"/news topic {popular}")),
+            ("topic (rare)", line(f"/news topic {rare}")),
+            ("digest week", line("/news digest week")),
+            ("digest month, topic", line(f"/news digest month {popular}")),
+            ("autocomplete article", lambda n: store.article_title_matches("gover", 25)),
+            ("autocomplete topic", lambda n: store.topic_label_matches("bro", 25, 100)),
+        ]
+        for name, fn in cases:
+            results[name] = await timed(fn)
+    return results
+
+
+async def latest_during_slow_search(db: Path) -> dict[str, float]:
+    """/news latest every 20 ms while slow searches run back to back for over a second."""
+    async with Store.open(db) as store:
+        commands = Commands(store, clock=FixedClock())
+        slow: list[float] = []
+        fast: list[float] = []
+        busy = True
+
+        async def searches() -> None:
+            nonlocal busy
+            start = time.perf_counter()
+            while time.perf_counter() - start < 1.0:
+                t0 = time.perf_counter()
+                await commands.run_line("/news search s*")
+                slow.append(time.perf_counter() - t0)
+            busy = False
+
+        async def latest() -> None:
+            await asyncio.sleep(0.05)
+            while busy:
+                t0 = time.perf_counter()
+                await commands.run_line("/news latest")
+                fast.append(time.perf_counter() - t0)
+                await asyncio.sleep(0.02)
+
+        await asyncio.gather(searches(), latest())
+    return {
+        "slow search s": statistics.median(slow),
+        "latest p50 ms": pct(fast, 0.5) * 1000,
+        "latest max ms": max(fast) * 1000,
+        "latest asked": len(fast),
+    }
+
+
+def startup_and_memory(config: Path, work: Path) -> dict[str, float]:
+    """Start-up of `newsbot ask` (median of 3) and the peak RSS of a bot answering everything."""
+    ask = [str(NEWSBOT), "ask", "--config", str(config), "/news latest"]
+    starts = [run_process(ask, cwd=work)[0] for _ in range(3)]
+    lines = [f"/news search {w}" for w in SEARCHES] + [
+        "/news latest 25",
+        "/news article 1",
+        "/news summary 2",
+        *(f"/news topics {p}" for p in ("day", "week", "month", "all")),
+        "/news digest month",
+        "quit",
+    ]
+    _, rss, _ = run_process(
+        [str(NEWSBOT), "run", "--config", str(config)], "\n".join(lines) + "\n", cwd=work
+    )
+    return {"start-up s": statistics.median(starts), "bot peak MB": rss}
+
+
+def ms(samples: list[float], q: float) -> float:
+    return round(pct(samples, q) * 1000, 2)
+
+
+def limit_of(name: str) -> float:
+    """What a command is held to at full size: p99 as a ratio to the floor (searches) or ms."""
+    if name.startswith("search"):
+        return 1.2
+    if name.startswith(("topics", "topic", "digest")):
+        return 50.0
+    return 5.0
+
+
+def build_rows(res: dict[str, Any]) -> list[list[str]]:
+    small, full = res["checkpoint"], res["articles"]
+    rows: list[list[str]] = []
+    ing = res["ingest"]
+    for stage, label in (("first", f"0-{small:,}"), ("rest", f"{small:,}-{full:,}")):
+        ours, bare = ing[stage]["newsbot per s"], ing[stage]["floor per s"]
+        met = ours >= 0.4 * bare and ours >= 1200
+        rows.append(
+            [
+                f"ingest {label} (articles/s)",
+                f"{ours:,.0f}",
+                f"{bare:,.0f}",
+                f"{ours / bare:.2f}x",
+                ">= 0.4x and >= 1,200/s",
+                "yes" if met else "NO",
+            ]
+        )
+    rows.append(
+        [
+            "ingest ms/article, rest vs first",
+            f"{ing['rest']['newsbot ms']:.2f} vs {ing['first']['newsbot ms']:.2f}",
+            "",
+            f"{ing['rest']['newsbot ms'] / ing['first']['newsbot ms']:.2f}x",
+            "flat (<= 1.1x)",
+            "yes" if ing["rest"]["newsbot ms"] <= 1.1 * ing["first"]["newsbot ms"] else "NO",
+        ]
+    )
+    for name, sizes in res["commands"].items():
+        at_small, at_full = sizes[str(small)], sizes[str(full)]
+        limit = limit_of(name)
+        floor = res["search floor"].get(name, {}).get(str(full))
+        if floor:
+            ratio = at_full["p99"] / floor["p99"]
+            met, shown_floor = ratio <= limit, f"{floor['p50']} / {floor['p99']}"
+            ratio_text, target = f"{ratio:.2f}x", f"p99 <= {limit}x floor"
+        else:
+            met, shown_floor = at_full["p99"] <= limit, ""
+            ratio_text, target = "", f"p99 <= {limit:g} ms"
+        growth = at_full["p50"] / max(at_small["p50"], 1e-3)
+        rows.append(
+            [
+                f"{name} (p50 / p99 ms)",
+                f"{at_small['p50']} / {at_small['p99']} → {at_full['p50']} / {at_full['p99']}"
+                f" (p50 x{growth:.1f})",
+                shown_floor,
+                ratio_text,
+                target,
+                "yes" if met else "NO",
+            ]
+        )
+    conc = res["concurrency"]
+    rows.append(
+        [
+            "latest while a slow search runs (p50 / max ms)",
+            f"{conc['latest p50 ms']:.1f} / {conc['latest max ms']:.1f}"
+            f" (search s* {conc['slow search s']:.2f} s)",
+            "",
+            "",
+            "<= 50 ms",
+            "yes" if conc["latest max ms"] <= 50 else "NO",
+        ]
+    )
+    proc = res["process"]
+    rows += [
+        [
+            "start-up (newsbot ask, s)",
+            f"{proc['start-up s']:.2f}",
+            "",
+            "",
+            "<= 0.5 s",
+            "yes" if proc["start-up s"] <= 0.5 else "NO",
+        ],
+        [
+            "running bot peak RSS (MB)",
+            f"{proc['bot peak MB']}",
+            "",
+            "",
+            "<= 150 MB",
+            "yes" if proc["bot peak MB"] <= 150 else "NO",
+        ],
+        ["ingest peak RSS, largest process (MB)", f"{ing['peak MB']}", "", "", "", ""],
+        [
+            "database size (MB)",
+            f"{res['db MB']:.0f}",
+            f"{res['floor db MB']:.0f}",
+            f"{res['db MB'] / res['floor db MB']:.2f}x",
+            "",
+            "",
+        ],
+    ]
+    return rows
+
+
+def print_table(rows: list[list[str]], res: dict[str, Any]) -> str:
+    head = [
+        "what",
+        f"newsbot ({res['checkpoint']:,} → {res['articles']:,} articles)",
+        "floor",
+        "ratio",
+        "target",
+        "met",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def size_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 1e6
+
+
+def prepare_inputs(work: Path, full: int, small: int) -> tuple[list[Any], Path, Path]:
+    corpus = scale_corpus.write(DATA, full, END, work / f"corpus-{full}.jsonl")
+    records = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    parts = (work / f"first-{full}-{small}.jsonl", work / f"rest-{full}-{small}.jsonl")
+    for part, chunk in zip(parts, (records[:small], records[small:]), strict=True):
+        if not part.exists():
+            part.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chunk))
+    return records, *parts
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    full, small = args.articles, args.checkpoint or args.articles // 10
+    work: Path = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    records, first_part, rest_part = prepare_inputs(work, full, small)
+    run = work / "run"
+    run.mkdir(exist_ok=True)
+    for old in run.glob("*.db*"):
+        old.unlink()
+    db, floor_path = run / "newsbot.db", run / "floor.db"
+    config = write_config(work, db)
+    floor = sqlite3.connect(floor_path)
+    floor.execute("PRAGMA journal_mode = WAL")
+    floor.execute("PRAGMA synchronous = NORMAL")
+    floor.executescript(floor_schema())
+    res: dict[str, Any] = {
+        "articles": full,
+        "checkpoint": small,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "ingest": {},
+        "commands": {},
+        "search floor": {},
+    }
+    peak = 0
+    for stage, part, chunk, first_id in (
+        ("first", first_part, records[:small], 1),
+        ("rest", rest_part, records[small:], small + 1),
+    ):
+        bare_s = floor_insert(floor, chunk, first_id)
+        ours_s, rss, out = ingest(config, part, work)
+        print(f"ingest {stage}: {out.strip().splitlines()[-1]}", file=sys.stderr)
+        peak = max(peak, rss)
+        res["ingest"][stage] = {
+            "articles": len(chunk),
+            "newsbot s": ours_s,
+            "floor s": bare_s,
+            "newsbot per s": len(chunk) / ours_s,
+            "floor per s": len(chunk) / bare_s,
+            "newsbot ms": ours_s * 1000 / len(chunk),
+        }
+        size = small if stage == "first" else full
+        print(f"commands at {size:,} articles", file=sys.stderr)
+        for name, samples in asyncio.run(command_latencies(db, size)).items():
+            res["commands"].setdefault(name, {})[str(size)] = {
+                "p50": ms(samples, 0.5),
+                "p99": ms(samples, 0.99),
+                "n": len(samples),
+            }
+        for words, page in SEARCH_PAGES:
+            samples = floor_search(floor, words, page)
+            res["search floor"].setdefault(search_name(words, page), {})[str(size)] = {
+                "p50": ms(samples, 0.5),
+                "p99": ms(samples, 0.99),
+            }
+    res["ingest"]["peak MB"] = peak
+    res["concurrency"] = asyncio.run(latest_during_slow_search(db))
+    res["process"] = startup_and_memory(config, work)
+    floor.close()
+    res["db MB"], res["floor db MB"] = size_mb(db), size_mb(floor_path)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--checkpoint", type=int, help="the smaller size (default a tenth)")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/newsbot-scale"))
+    ap.add_argument("--output", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    if not DATA.exists():
+        print(f"skip scale bench: {DATA} not found")
+        return 0
+    res = measure(args)
+    res["table"] = print_table(build_rows(res), res)
+    print(res["table"])
+    args.output.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
