@@ -2,7 +2,8 @@
 
 Writes go through one connection guarded by a lock (SQLite allows one writer
 at a time anyway; queuing them here avoids SQLITE_BUSY between our own tasks).
-Reads use a second connection, which WAL lets run beside a write.
+Reads use a small pool of other connections, which WAL lets run beside a write and
+beside each other, so a member's quick command never waits for another's slow search.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from bot.store.fts import to_fts_query
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# Read connections for commands, beside the writer and the background reader: each is a
+# thread with its own page cache, and a third slow query at once is rare on one bot.
+POOLED_READERS = 2
 
 
 class StoreError(Exception):
@@ -124,11 +128,20 @@ def _row_article(row: sqlite3.Row) -> StoredArticle:
 class Store:
     """Async access to the newsbot database. Open with `async with Store.open(path)`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        pooled: Sequence[aiosqlite.Connection] = (),
+    ):
         self.path = path
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for connection in pooled or (reader,):
+            self._idle.put_nowait(connection)
 
     @classmethod
     @asynccontextmanager
@@ -138,17 +151,16 @@ class Store:
             writer = await _connect(path)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+        readers: list[aiosqlite.Connection] = []
         try:
             await _migrate(writer, path)
-            reader = await _connect(path)
-        except BaseException:
-            await writer.close()
-            raise
-        store = cls(path, writer, reader)
-        try:
+            for _ in range(1 + POOLED_READERS):
+                readers.append(await _connect(path))
+            store = cls(path, writer, readers[0], readers[1:])
             yield store
         finally:
-            await reader.close()
+            for reader in readers:
+                await reader.close()
             await writer.close()
 
     @asynccontextmanager
@@ -165,10 +177,27 @@ class Store:
 
     @property
     def reader(self) -> aiosqlite.Connection:
+        """The read connection for background work (delivery), apart from the commands' pool."""
         return self._reader
 
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """An idle pooled read connection, held for the block (waits when all are busy)."""
+        connection = await self._idle.get()
+        try:
+            yield connection
+        finally:
+            self._idle.put_nowait(connection)
+
+    @asynccontextmanager
+    async def _query(
+        self, sql: str, params: Sequence[object] = ()
+    ) -> AsyncIterator[aiosqlite.Cursor]:
+        async with self._reading() as db, db.execute(sql, params) as cursor:
+            yield cursor
+
     async def schema_version(self) -> int:
-        async with self._reader.execute("PRAGMA user_version") as cursor:
+        async with self._query("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
@@ -176,12 +205,14 @@ class Store:
 
     async def known_articles(self, sources: Sequence[str]) -> dict[str, tuple[int, str]]:
         """source -> (article id, content hash) for the sources already stored."""
-        rows = await _rows_in(self._reader, "source", sources)
+        async with self._reading() as db:
+            rows = await _rows_in(db, "source", sources)
         return {row["source"]: (row["id"], row["content_hash"]) for row in rows}
 
     async def sources_by_hash(self, hashes: Sequence[str]) -> dict[str, str]:
         """content hash -> source of the stored article with that content."""
-        rows = await _rows_in(self._reader, "content_hash", hashes)
+        async with self._reading() as db:
+            rows = await _rows_in(db, "content_hash", hashes)
         return {row["content_hash"]: row["source"] for row in rows}
 
     async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
@@ -272,7 +303,7 @@ class Store:
 
     async def articles_after(self, after_id: int, limit: int) -> list[Article]:
         """Stored articles with an id above ``after_id``, in id order: for paging the archive."""
-        async with self._reader.execute(
+        async with self._query(
             "SELECT id, title, date, body, source, content_hash FROM articles"
             " WHERE id > ? ORDER BY id LIMIT ?",
             (after_id, limit),
@@ -292,63 +323,81 @@ class Store:
 
     async def latest(self, limit: int, up_to: dt.date) -> list[StoredArticle]:
         """The newest articles dated up to `up_to`: future-dated ones wait for their day."""
-        async with self._reader.execute(
+        async with self._query(
             "SELECT * FROM articles WHERE date <= ? ORDER BY date DESC, id DESC LIMIT ?",
             (up_to.isoformat(), limit),
         ) as cursor:
             return [_row_article(row) async for row in cursor]
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
-        async with self._reader.execute(
-            "SELECT * FROM articles WHERE id = ?", (article_id,)
-        ) as cursor:
+        async with self._query("SELECT * FROM articles WHERE id = ?", (article_id,)) as cursor:
             row = await cursor.fetchone()
         return _row_article(row) if row else None
 
     async def count_articles(self) -> int:
-        async with self._reader.execute("SELECT count(*) FROM articles") as cursor:
+        async with self._query("SELECT count(*) FROM articles") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
     async def search(
         self, user_query: str, limit: int, offset: int = 0
     ) -> tuple[list[SearchHit], int]:
-        """Ranked hits (bm25, title weighted above body) and the total number of matches.
+        """Ranked hits (bm25, title weighted above body; newest first among equals) and the
+        total number of matches.
 
-        Any user text is safe: it is turned into quoted FTS5 terms first.
+        Any user text is safe: it is turned into quoted FTS5 terms first. The full-text
+        index ranks the matches by itself and hands over only the page (and one neighbour
+        on each side, to see ties), so only the page's rows are read from articles.
         """
         fts_query = to_fts_query(user_query)
         if fts_query is None:
             return [], 0
-        async with self._reader.execute(
-            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        total = int(row[0]) if row else 0
-        if total == 0:
-            return [], 0
-        async with self._reader.execute(
-            "SELECT a.id, a.title, a.date,"
-            " snippet(articles_fts, 1, '**', '**', '…', 24) AS snippet"
-            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ?"
-            " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC LIMIT ? OFFSET ?",
-            (fts_query, limit, offset),
-        ) as cursor:
-            hits = [
-                SearchHit(
-                    id=row["id"],
-                    title=row["title"],
-                    date=dt.date.fromisoformat(row["date"]),
-                    snippet=row["snippet"],
-                )
-                async for row in cursor
-            ]
+        before = min(offset, 1)
+        async with self._reading() as db:
+            async with db.execute(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            total = int(row[0]) if row else 0
+            if total == 0:
+                return [], 0
+            async with db.execute(
+                _SEARCH_RANKED, (fts_query, limit + before + 1, offset - before)
+            ) as cursor:
+                ranked = list(await cursor.fetchall())
+            scores = [row["score"] for row in ranked]
+            tie = _tie_at_edge(scores, before, limit)
+            if tie:
+                # Equal scores across the page's edge: which of them are on the page then
+                # depends on their dates, so every match is joined and sorted.
+                async with db.execute(_SEARCH_ALL, (fts_query, limit, offset)) as cursor:
+                    page = [(row["id"], row["snippet"]) for row in await cursor.fetchall()]
+            else:
+                page = [(row["rowid"], row["snippet"]) for row in ranked[before : before + limit]]
+            marks = ",".join("?" * len(page))
+            async with db.execute(
+                f"SELECT id, title, date FROM articles WHERE id IN ({marks})",
+                [article_id for article_id, _ in page],
+            ) as cursor:
+                stored = {row["id"]: row for row in await cursor.fetchall()}
+        hits = [
+            SearchHit(
+                id=article_id,
+                title=stored[article_id]["title"],
+                date=dt.date.fromisoformat(stored[article_id]["date"]),
+                snippet=snippet,
+            )
+            for article_id, snippet in page
+            if article_id in stored
+        ]
+        if not tie:  # in score order; among equal scores (all on this page) newest first
+            score_of = dict(zip((row["rowid"] for row in ranked), scores, strict=True))
+            hits.sort(key=lambda hit: (score_of[hit.id], -hit.date.toordinal(), -hit.id))
         return hits, total
 
     async def newest_date(self, up_to: dt.date) -> dt.date | None:
         """The newest article date not after `up_to` (future-dated articles are held)."""
-        async with self._reader.execute(
+        async with self._query(
             "SELECT max(date) FROM articles WHERE date <= ?", (up_to.isoformat(),)
         ) as cursor:
             row = await cursor.fetchone()
@@ -367,7 +416,7 @@ class Store:
                 " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ? AND ? AND t.key = ?"
             )
             params = (start.isoformat(), end.isoformat(), topic_key)
-        async with self._reader.execute(
+        async with self._query(
             sql + " ORDER BY a.date DESC, a.id DESC LIMIT ?", (*params, limit)
         ) as cursor:
             return [_row_article(row) async for row in cursor]
@@ -378,7 +427,7 @@ class Store:
         The dict is ordered by frequency, then by how prominent the topic is in its articles.
         """
         window = (start.isoformat(), end.isoformat())
-        async with self._reader.execute(
+        async with self._query(
             "SELECT t.key, count(*) FROM article_topics at"
             " JOIN articles a ON a.id = at.article_id JOIN topics t ON t.id = at.topic_id"
             " WHERE a.date BETWEEN ? AND ? GROUP BY t.id"
@@ -387,7 +436,7 @@ class Store:
             window,
         ) as cursor:
             counts = {row[0]: int(row[1]) async for row in cursor}
-        async with self._reader.execute(
+        async with self._query(
             "SELECT count(*) FROM articles WHERE date BETWEEN ? AND ?", window
         ) as cursor:
             row = await cursor.fetchone()
@@ -398,7 +447,7 @@ class Store:
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            async with self._reader.execute(
+            async with self._query(
                 f"SELECT key, label FROM topics WHERE key IN ({marks})", chunk
             ) as cursor:
                 labels.update({row[0]: row[1] async for row in cursor})
@@ -407,7 +456,7 @@ class Store:
     async def topics_like(self, word: str, limit: int) -> list[tuple[str, str]]:
         """(key, label) of topics whose key contains `word`, most used first."""
         pattern = f"%{_like_escape(word)}%"
-        async with self._reader.execute(
+        async with self._query(
             "SELECT t.key, t.label FROM topics t LEFT JOIN article_topics at ON at.topic_id = t.id"
             " WHERE t.key LIKE ? ESCAPE '\\' GROUP BY t.id ORDER BY count(at.article_id) DESC"
             " LIMIT ?",
@@ -442,7 +491,7 @@ class Store:
                 " ORDER BY a.date DESC, a.id DESC LIMIT ?"
             )
             params = (query, limit)
-        async with self._reader.execute(sql, params) as cursor:
+        async with self._query(sql, params) as cursor:
             return [(int(row[0]), str(row[1])) async for row in cursor]
 
     async def topic_label_matches(self, typed: str, limit: int, max_label_chars: int) -> list[str]:
@@ -451,7 +500,7 @@ class Store:
         topic with more articles. Each label once."""
         typed = " ".join(typed.split())
         escaped = _like_escape(typed)
-        async with self._reader.execute(
+        async with self._query(
             "SELECT label FROM topics"
             " WHERE label LIKE ? ESCAPE '\\' AND length(label) <= ?"
             " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
@@ -467,7 +516,7 @@ class Store:
 
     async def get_meta(self, key: str) -> str | None:
         """A value from the small key/value table for adapters' bookkeeping."""
-        async with self._reader.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+        async with self._query("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
@@ -481,7 +530,7 @@ class Store:
 
     async def article_topics(self, article_id: int) -> list[str]:
         """The article's topic labels, main topic first."""
-        async with self._reader.execute(
+        async with self._query(
             "SELECT t.label FROM article_topics at JOIN topics t ON t.id = at.topic_id"
             " WHERE at.article_id = ? ORDER BY at.rank",
             (article_id,),
@@ -489,7 +538,7 @@ class Store:
             return [row[0] async for row in cursor]
 
     async def stats(self) -> StoreStats:
-        async with self._reader.execute(
+        async with self._query(
             "SELECT count(*), max(date), max(ingested_at),"
             " (SELECT count(*) FROM topics) FROM articles"
         ) as cursor:
@@ -502,6 +551,34 @@ class Store:
             last_ingest=dt.datetime.fromisoformat(row[2]) if row[2] else None,
             schema_version=await self.schema_version(),
         )
+
+
+_SNIPPET = "snippet(articles_fts, 1, '**', '**', '…', 24)"
+# Ranked inside FTS5 with bm25 (title weighted 5:1): only the rows asked for leave the
+# full-text index with a snippet. (``ORDER BY rank`` is no faster, and reading its value
+# back makes FTS5 compute bm25's statistics a second time.)
+_SEARCH_RANKED = (
+    f"SELECT rowid, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet"
+    " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score LIMIT ? OFFSET ?"
+)
+# Every match joined and sorted, in the same order: only when scores tie across a page edge.
+_SEARCH_ALL = (
+    f"SELECT a.id, {_SNIPPET} AS snippet"
+    " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    " WHERE articles_fts MATCH ?"
+    " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC, a.id DESC LIMIT ? OFFSET ?"
+)
+
+
+def _tie_at_edge(scores: Sequence[float], before: int, limit: int) -> bool:
+    """Whether the score before the page or the one after it equals the page's first or
+    last (``scores`` are the page's with up to one neighbour on each side)."""
+    first, last = before, min(len(scores), before + limit) - 1
+    if first > last:
+        return False
+    return (before > 0 and scores[0] == scores[first]) or (
+        last + 1 < len(scores) and scores[last] == scores[last + 1]
+    )
 
 
 _INSERT_ARTICLE = (
