@@ -149,7 +149,7 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
                 from bot.adapters.discord.app import run_discord
 
                 async def discord_ready(publisher: Publisher) -> None:
-                    delivery.publishers[publisher.platform] = publisher
+                    delivery.attach(publisher)
                     scheduler.wake()
 
                 await run_discord(commands, settings, on_ready=discord_ready)

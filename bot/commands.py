@@ -692,7 +692,7 @@ class Commands:
             )
         return Reply(
             title="Subscriptions",
-            items=tuple(items[:25]),
+            items=tuple(items),
             footer="A paused one resumes when an admin runs /news subscribe in its channel.",
         )
 
@@ -733,7 +733,7 @@ class Commands:
                         _clip(job.last_error, SNIPPET_CHARS),
                     )
                 )
-        return Reply(title="newsbot status", text="\n".join(lines), items=tuple(items[:25]))
+        return Reply(title="newsbot status", text="\n".join(lines), items=tuple(items))
 
     def _when(self, moment: dt.datetime) -> str:
         return moment.astimezone(self.timezone).isoformat(timespec="seconds")

@@ -12,7 +12,12 @@ Two passes, each safe to interrupt at any point:
 2. send: post every claimed post through its platform's Publisher with the post
    key as idempotency key, then record `sent` with the message id. A crash between
    send and record leaves the row claimed; the next pass re-sends it with the same
-   key, which Discord's `enforce_nonce` turns into the first message.
+   key. A platform that deduplicates (Discord's `enforce_nonce`) turns that into the
+   first message; for one that cannot (Slack), the publisher is first asked whether a
+   post with that key is already in the channel.
+
+Each publisher declares its platform's pace (`Pacing`); sends wait for it here, so a
+fan-out is paced instead of answered with rate limits.
 
 Temporary failures back off (honouring `retry_after`); a channel that refuses
 posts (403/404) pauses its subscriptions with the reason admins see.
@@ -32,7 +37,14 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig
 from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
-from bot.ports import ChannelUnavailable, Clock, Publisher, SystemClock, TemporaryFailure
+from bot.ports import (
+    ChannelUnavailable,
+    Clock,
+    Pacing,
+    Publisher,
+    SystemClock,
+    TemporaryFailure,
+)
 from bot.store import Store
 from bot.store.deliveries import (
     ArticleFacts,
@@ -57,9 +69,6 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 900.0
 PACE_WINDOW = dt.timedelta(minutes=1)
 SEND_CONCURRENCY = 16  # channels posted to at once; posts within a channel stay in order
-# Posts per second per platform across all channels, under the platform's global limit
-# (Discord: 50 requests/s per bot), so a fan-out is paced instead of answered with 429s.
-PLATFORM_POSTS_PER_SECOND: dict[str, float] = {"discord": 48.0}
 LISTED_ITEMS = 10  # article titles shown in an overflow or digest post
 DIGEST_SENTENCES = 5
 DIGEST_INPUT_LIMIT = 50
@@ -233,21 +242,43 @@ def backoff(attempts: int, retry_after: float | None) -> float:
 
 
 class Pacer:
-    """Spaces calls at least 1/rate seconds apart (a token bucket of one)."""
+    """Lets `burst` calls through at once, then one per 1/rate seconds (a token bucket,
+    kept as the time the bucket will next be full)."""
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, burst: int = 1) -> None:
         self.interval = 1.0 / per_second
-        self._next = 0.0
+        self.tolerance = (max(burst, 1) - 1) * self.interval
+        self._full_at = 0.0
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         loop = asyncio.get_running_loop()
         async with self._lock:
             now = loop.time()
-            start = max(now, self._next)
-            self._next = start + self.interval
+            full_at = max(now, self._full_at)
+            start = max(now, full_at - self.tolerance)
+            self._full_at = full_at + self.interval
         if start > now:
             await asyncio.sleep(start - now)
+
+
+class PlatformPace:
+    """The pacers of one platform: one across its channels and one per channel."""
+
+    def __init__(self, pacing: Pacing) -> None:
+        self.pacing = pacing
+        self._platform = Pacer(pacing.per_second) if pacing.per_second else None
+        self._channels: dict[str, Pacer] = {}
+
+    async def wait(self, channel_id: str) -> None:
+        rate = self.pacing.per_channel_per_second
+        if rate:
+            pacer = self._channels.get(channel_id)
+            if pacer is None:
+                pacer = self._channels[channel_id] = Pacer(rate, self.pacing.channel_burst)
+            await pacer.wait()
+        if self._platform is not None:
+            await self._platform.wait()
 
 
 class Delivery:
@@ -260,22 +291,30 @@ class Delivery:
         config: AdminConfig,
         publishers: Mapping[str, Publisher],
         clock: Clock | None = None,
-        posts_per_second: Mapping[str, float] | None = None,
     ) -> None:
         self.store = store
         self.db = DeliveryStore(store)
-        rates = PLATFORM_POSTS_PER_SECOND if posts_per_second is None else posts_per_second
-        self._pacers = {platform: Pacer(rate) for platform, rate in rates.items()}
         self.config = config
-        self.publishers = dict(publishers)
+        self.publishers: dict[str, Publisher] = {}
+        self._paces: dict[str, PlatformPace] = {}
+        self._warned_platforms: set[str] = set()
+        for publisher in publishers.values():
+            self.attach(publisher)
         self.clock: Clock = clock or SystemClock()
+        # Posts claimed before this moment may have gone out from an earlier run.
+        self.started_at = self.clock.now()
         hour, minute = config.delivery_time.split(":")
         self.delivery_time = dt.time(int(hour), int(minute))
         self.catching_up = True  # the first claim pass after start-up uses catch_up_limit
         self.on_change: Callable[[], Awaitable[None]] | None = None
         self._in_flight: set[str] = set()
-        self._warned_platforms: set[str] = set()
         self._semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    def attach(self, publisher: Publisher) -> None:
+        """Post to `publisher.platform` channels through `publisher`, at its pace."""
+        self.publishers[publisher.platform] = publisher
+        self._paces[publisher.platform] = PlatformPace(publisher.pacing)
+        self._warned_platforms.discard(publisher.platform)
 
     # -- subscriptions ----------------------------------------------------------------------
 
@@ -557,11 +596,11 @@ class Delivery:
         if reply is None:
             await self.db.mark_failed(post, "the article was deleted")
             return "failed"
-        pacer = self._pacers.get(publisher.platform)
-        if pacer is not None:
-            await pacer.wait()
         try:
-            message_id = await publisher.publish(channel_id, reply, post.post_key)
+            message_id = await self._find_earlier(publisher, channel_id, post)
+            if message_id is None:
+                await self._paces[publisher.platform].wait(channel_id)
+                message_id = await publisher.publish(channel_id, reply, post.post_key)
         except ChannelUnavailable as exc:
             log.warning("%s refused a post (%s): pausing its subscriptions", channel, exc.reason)
             await self.db.pause_channel(channel, exc.reason, self.clock.now())
@@ -573,6 +612,20 @@ class Delivery:
             return await self._retry_later(channel, post, f"{type(exc).__name__}: {exc}", None)
         await self.db.mark_sent(post, message_id, self.clock.now())
         return "sent"
+
+    async def _find_earlier(
+        self, publisher: Publisher, channel_id: str, post: PendingPost
+    ) -> str | None:
+        """The message of an earlier try that may have gone out unrecorded (a crash, a
+        timeout), on a platform that cannot drop a repeat itself; None to post."""
+        if publisher.deduplicates:
+            return None
+        if post.attempts == 0 and post.claimed_at >= self.started_at:
+            return None  # claimed by this run and never tried: it cannot be out there
+        found = await publisher.find_post(channel_id, post.post_key)
+        if found is not None:
+            log.info("%s was already posted as %s; recording it", post.post_key, found)
+        return found
 
     async def _retry_later(
         self, channel: str, post: PendingPost, reason: str, retry_after: float | None

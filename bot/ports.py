@@ -6,6 +6,7 @@ Adapters implement them; the core never imports a platform library.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.models import Reply
@@ -31,17 +32,43 @@ class TemporaryFailure(PublishError):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """How fast a platform takes posts, as its publisher declares it.
+
+    `per_second` spans all channels (a bot-wide limit); `per_channel_per_second`
+    holds for each channel, which may take `channel_burst` posts at once first.
+    None means the platform sets no such limit.
+    """
+
+    per_second: float | None = None
+    per_channel_per_second: float | None = None
+    channel_burst: int = 1
+
+
 class Publisher(Protocol):
     """Posts scheduled items to one platform's channels."""
 
     platform: str  # "console", "discord", "slack": the prefix of channel keys
+    pacing: Pacing
+    # Whether the platform itself drops a re-sent post with the same idempotency key
+    # (Discord's nonce). When it cannot, delivery asks `find_post` before a re-send.
+    deduplicates: bool
 
     async def publish(self, channel_id: str, post: Reply, idempotency_key: str) -> str:
         """Post and return the platform's message id.
 
-        `idempotency_key` (<= 25 chars) is the same on every retry of one delivery;
-        platforms that support it (Discord's nonce) use it to drop a repeat.
+        `idempotency_key` is the same on every retry of one delivery; the publisher
+        attaches it to the post (as a nonce, or as metadata `find_post` can look for).
         Raise ChannelUnavailable or TemporaryFailure on failure.
+        """
+        ...
+
+    async def find_post(self, channel_id: str, idempotency_key: str) -> str | None:
+        """The message id of a post already made with this key, or None when there is none.
+
+        Called before re-sending a post that may have gone out (a crash between send and
+        record) on platforms that do not deduplicate. Raises like `publish`.
         """
         ...
 

@@ -87,6 +87,7 @@ class PendingPost:
     article_ids: tuple[int, ...]
     attempts: int
     first_row: int
+    claimed_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -357,7 +358,8 @@ class DeliveryStore:
         """Claimed posts due for a (re)try, oldest first, of unpaused subscriptions."""
         sql = (
             "SELECT d.subscription_id, s.channel, d.post_key, d.post_kind,"
-            " group_concat(d.article_id) AS ids, max(d.attempts) AS attempts, min(d.id) AS first"
+            " group_concat(d.article_id) AS ids, max(d.attempts) AS attempts, min(d.id) AS first,"
+            " min(d.claimed_at) AS claimed_at"
             " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
             " WHERE d.state = 'claimed' AND d.next_attempt_at <= ? AND s.paused_reason IS NULL"
         )
@@ -376,6 +378,7 @@ class DeliveryStore:
                     article_ids=tuple(sorted(int(x) for x in row["ids"].split(","))),
                     attempts=row["attempts"],
                     first_row=row["first"],
+                    claimed_at=dt.datetime.fromisoformat(row["claimed_at"]),
                 )
                 async for row in cursor
             ]

@@ -13,7 +13,7 @@ import pytest
 from bot.config import AdminConfig, parse_config
 from bot.delivery import Delivery
 from bot.models import Article, Reply
-from bot.ports import PublishError
+from bot.ports import Pacing, PublishError
 from bot.store import PreparedArticle, Store, TopicLabel
 from bot.text import canonical_key
 
@@ -36,6 +36,9 @@ class RecordingPublisher:
     """Records posts; like Discord with enforce_nonce, a repeated key returns the
     first message instead of posting twice. `fail_with` raises queued errors first."""
 
+    pacing = Pacing()
+    deduplicates = True
+
     def __init__(self, platform: str = "console") -> None:
         self.platform = platform
         self.posts: list[tuple[str, Reply, str]] = []
@@ -45,7 +48,6 @@ class RecordingPublisher:
 
     async def publish(self, channel_id: str, post: Reply, idempotency_key: str) -> str:
         self.attempts += 1
-        assert len(idempotency_key) <= 25
         if self.fail_with:
             raise self.fail_with.pop(0)
         known = self.by_key.get((channel_id, idempotency_key))
@@ -55,6 +57,9 @@ class RecordingPublisher:
         self.posts.append((channel_id, post, idempotency_key))
         self.by_key[(channel_id, idempotency_key)] = message_id
         return message_id
+
+    async def find_post(self, channel_id: str, idempotency_key: str) -> str | None:
+        return self.by_key.get((channel_id, idempotency_key))
 
     def titles(self, channel_id: str | None = None) -> list[str]:
         return [p.title for c, p, _ in self.posts if channel_id is None or c == channel_id]

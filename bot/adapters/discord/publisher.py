@@ -20,11 +20,13 @@ import discord
 
 from bot.adapters.discord.render import nonce_for, render_embeds
 from bot.models import Reply
-from bot.ports import ChannelUnavailable, PublishError, TemporaryFailure
+from bot.ports import ChannelUnavailable, Pacing, PublishError, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# Discord allows 50 requests a second per bot across all channels; stay just under it.
+PACING = Pacing(per_second=48.0)
 
 
 def _describe(exc: discord.HTTPException) -> str:
@@ -52,6 +54,8 @@ class DiscordPublisher:
     """Posts a Reply as embeds; channel ids are Discord snowflakes ("123" or "discord:123")."""
 
     platform = PLATFORM
+    pacing = PACING
+    deduplicates = True  # the nonce with enforce_nonce returns the first message
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
@@ -92,3 +96,6 @@ class DiscordPublisher:
             "posted %s to discord channel %s as message %s", idempotency_key, number, message.id
         )
         return str(message.id)
+
+    async def find_post(self, channel_id: str, idempotency_key: str) -> str | None:
+        return None  # never asked: Discord drops a repeated nonce itself
