@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import text
 from bot.delivery import Delivery, SubscriptionError, describe
-from bot.models import JobState, Reply, ReplyItem, SubscriptionSpec, bullet_list
+from bot.models import JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
 
@@ -498,7 +498,7 @@ class Commands:
             footer=f"{total} result{'s' if total != 1 else ''} · page {page} of {pages}",
             page=page,
             pages=pages,
-            paging=("search", (("query", query),)),
+            paging=Paging("search", (("query", query),)),
         )
 
     async def article(self, article: int, page: int = 1) -> Reply:
@@ -516,7 +516,7 @@ class Commands:
             footer=f"#{found.id} · {found.date.isoformat()} · page {page} of {len(pages)}",
             page=page,
             pages=len(pages),
-            paging=("article", (("article", article),)),
+            paging=Paging("article", (("article", article),)),
         )
 
     async def summary(self, article: int, sentences: int | None = None) -> Reply:

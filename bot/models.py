@@ -38,6 +38,21 @@ class ReplyItem:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """How to fetch another page of a reply: `command` with `options` and `page=n`."""
+
+    command: str
+    options: tuple[tuple[str, str | int], ...] = ()
+
+    def page(self, number: int) -> dict[str, str | int]:
+        """The options that ask for page `number`."""
+        return {**dict(self.options), "page": number}
+
+    def option(self, name: str) -> str | int | None:
+        return dict(self.options).get(name)
+
+
+@dataclass(frozen=True)
 class Reply:
     """What a command answers, independent of any platform.
 
@@ -53,8 +68,8 @@ class Reply:
     error: bool = False
     page: int = 1
     pages: int = 1
-    # The command that produces another page of this reply: ("article", {"article_id": 3}).
-    paging: tuple[str, tuple[tuple[str, object], ...]] | None = None
+    # How to produce another page of this reply (set when `pages` > 1 may happen).
+    paging: Paging | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.discord import render
-from bot.models import Reply, ReplyItem
+from bot.models import Paging, Reply, ReplyItem
 from tests.support.fake_discord import validate_message
 
 
@@ -48,7 +48,7 @@ def test_clip_hard_cuts_a_single_giant_word() -> None:
 
 def test_a_50000_character_text_is_cut_with_a_pointer_to_the_article() -> None:
     body = ("The alliance met in Brussels. " * 2000)[:50_000]
-    reply = Reply(title="Long", text=body, paging=("article", (("article", 42),)), pages=30)
+    reply = Reply(title="Long", text=body, paging=Paging("article", (("article", 42),)), pages=30)
     [embed] = render.render_embeds(reply)
     assert embed.description is not None
     assert len(embed.description) <= render.EMBED_DESCRIPTION_LIMIT

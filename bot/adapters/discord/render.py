@@ -121,8 +121,8 @@ def render_embeds(reply: Reply) -> list[discord.Embed]:
     if reply.text:
         reserve = min(len(reply.items), 3) * MIN_ITEM_ROOM
         pointer = ""
-        if reply.paging and reply.paging[0] == "article":
-            pointer = f" (continued: /news article {dict(reply.paging[1]).get('article', '')})"
+        if reply.paging and reply.paging.command == "article":
+            pointer = f" (continued: /news article {reply.paging.option('article')})"
         description = clip(reply.text, min(EMBED_DESCRIPTION_LIMIT, budget - reserve), pointer)
         first.description = description or None
         budget -= len(description)

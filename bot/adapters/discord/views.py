@@ -42,8 +42,8 @@ class PagerView(discord.ui.View):
         super().__init__(timeout=timeout)
         assert reply.paging is not None
         self.commands = commands
-        self.command_name, options = reply.paging
-        self.options: dict[str, Any] = dict(options)
+        self.paging = reply.paging
+        self.command_name = reply.paging.command
         self.owner_id = owner_id
         self.page = reply.page
         self.pages = reply.pages
@@ -84,7 +84,7 @@ class PagerView(discord.ui.View):
                 run_command(
                     self.commands,
                     self.command_name,
-                    {**self.options, "page": page},
+                    self.paging.page(page),
                     interaction,
                 ),
                 update=True,
