@@ -10,10 +10,10 @@ in the footer instead of being dropped silently.
 from __future__ import annotations
 
 import hashlib
-import re
 
 import discord
 
+from bot.adapters.clip import MARK, clip
 from bot.models import Reply, ReplyItem
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -31,50 +31,12 @@ CHOICE_NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 100  # command and option descriptions
 NONCE_LIMIT = 25
 
-ELLIPSIS = "…"
 # An item needs at least this much room (name + a little text) to be worth showing.
 MIN_ITEM_ROOM = 120
 EMPTY_FIELD = "\u200b"  # Discord rejects an empty field value.
 
 COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
-
-_BOLD = "**"
-_SPACE = re.compile(r"\s")
-
-
-def _balance_bold(text: str) -> str:
-    """Drop a dangling `**` left by a cut, so the rest does not render bold."""
-    if text.count(_BOLD) % 2:
-        head, _, tail = text.rpartition(_BOLD)
-        return head + tail
-    return text
-
-
-def clip(text: str, limit: int, suffix: str = "") -> str:
-    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis.
-
-    `suffix` (such as a pointer to the full text) is added only when the text is cut,
-    and left out when it would not fit at all.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    if limit <= 0:
-        return ""
-    if len(suffix) + len(ELLIPSIS) + 1 > limit // 2:
-        suffix = ""
-    room = limit - len(ELLIPSIS) - len(suffix)
-    if room <= 0:
-        return text[:limit]
-    cut = text[:room]
-    # Prefer the last whitespace, unless that would throw away more than a third.
-    boundary = max((m.start() for m in _SPACE.finditer(cut)), default=-1)
-    if boundary > room * 2 // 3:
-        cut = cut[:boundary]
-    cut = _balance_bold(cut.rstrip().rstrip(",;:-–—"))
-    return cut + ELLIPSIS + suffix
-
 
 def article_pointer(article_id: int) -> str:
     return f" (read more: /news article {article_id})"
@@ -88,7 +50,7 @@ def _item_name(item: ReplyItem, limit: int) -> str:
         head.append(item.date.isoformat())
     prefix = " · ".join(head)
     prefix = f"{prefix} · " if prefix else ""
-    title = item.title.replace(_BOLD, "")
+    title = item.title.replace(MARK, "")
     return clip(prefix + title, limit) or EMPTY_FIELD
 
 
