@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,43 @@ async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def start_platforms(
+    commands: Commands,
+    settings: Settings,
+    config: AdminConfig,
+    delivery: Delivery,
+    scheduler: NewsScheduler,
+) -> list[Coroutine[Any, Any, None]]:
+    """A runner for every platform whose secrets are set; each hands its publisher to
+    delivery once connected. Platform libraries are imported only when used."""
+
+    async def ready(publisher: Publisher) -> None:
+        delivery.attach(publisher)
+        scheduler.wake()
+
+    runners: list[Coroutine[Any, Any, None]] = []
+    if "discord" in settings.platforms:
+        from bot.adapters.discord.app import run_discord
+
+        runners.append(run_discord(commands, settings, on_ready=ready))
+    if "slack" in settings.platforms:
+        from bot.adapters.slack.app import run_slack
+
+        runners.append(run_slack(commands, settings, config, on_ready=ready))
+    return runners
+
+
+async def run_all(runners: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run the platforms side by side; when one stops with an error, stop them all and
+    report that error (a rejected token, say) as if it ran alone."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for runner in runners:
+                group.create_task(runner)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     async with Store.open(config.database_path) as store:
@@ -145,14 +182,9 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
                 jobs=scheduler.job_states,
                 sources=lambda: [source],
             )
-            if settings.discord_token:
-                from bot.adapters.discord.app import run_discord
-
-                async def discord_ready(publisher: Publisher) -> None:
-                    delivery.attach(publisher)
-                    scheduler.wake()
-
-                await run_discord(commands, settings, on_ready=discord_ready)
+            platforms = start_platforms(commands, settings, config, delivery, scheduler)
+            if platforms:
+                await run_all(platforms)
             else:
                 await run_chat(commands)
     return 0

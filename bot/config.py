@@ -61,6 +61,8 @@ class AdminConfig:
     delivery_time: str = "09:00"
     delivery_posts_per_minute: int = 5
     delivery_catch_up_limit: int = 5
+    slack_admin_users: tuple[str, ...] = ()
+    slack_admin_group: str = ""
     subscriptions: tuple[SubscriptionSpec, ...] = field(default_factory=tuple)
 
     @property
@@ -74,6 +76,10 @@ class Settings:
 
     discord_token: str | None = None
     discord_guild_id: int | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    # Another Slack Web API, such as GovSlack's https://slack-gov.com/api/ (or a test fake).
+    slack_api_url: str = "https://slack.com/api/"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,10 +87,36 @@ class Settings:
         guild = env.get("DISCORD_GUILD_ID", "").strip()
         if guild and not guild.isdigit():
             raise SettingsError(f"DISCORD_GUILD_ID must be a numeric guild id, got {guild!r}")
+        bot_token = env.get("SLACK_BOT_TOKEN", "").strip() or None
+        app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+        _check_slack_tokens(bot_token, app_token)
+        api_url = env.get("SLACK_API_URL", "").strip() or cls.slack_api_url
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
             discord_guild_id=int(guild) if guild else None,
+            slack_bot_token=bot_token,
+            slack_app_token=app_token,
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
         )
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms whose secrets are set, in the order they start."""
+        found = ["discord"] if self.discord_token else []
+        return found + (["slack"] if self.slack_bot_token else [])
+
+
+def _check_slack_tokens(bot_token: str | None, app_token: str | None) -> None:
+    """Both Slack tokens or neither, each of its kind (a swapped pair is a common slip)."""
+    if bool(bot_token) != bool(app_token):
+        missing = "SLACK_APP_TOKEN" if bot_token else "SLACK_BOT_TOKEN"
+        raise SettingsError(
+            f"{missing} is not set: Slack needs both SLACK_BOT_TOKEN and SLACK_APP_TOKEN"
+        )
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must be the Bot User OAuth Token, starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token, starting with xapp-")
 
 
 def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:
@@ -121,6 +153,19 @@ def _clock_time(value: str) -> str | None:
     return None
 
 
+def _slack_users(value: list[str]) -> str | None:
+    wrong = [item for item in value if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", item)]
+    if wrong:
+        return f"{wrong[0]!r} is not a Slack user id (like U0123ABCD: profile, ⋮, Copy member ID)"
+    return None
+
+
+def _slack_group(value: str) -> str | None:
+    if not re.fullmatch(r"S[A-Z0-9]{2,20}", value):
+        return f"{value!r} is not a Slack user group id (like S0123ABCD)"
+    return None
+
+
 def _range(low: int, high: int) -> _Validator:
     def check(value: int) -> str | None:
         return None if low <= value <= high else f"must be between {low} and {high}"
@@ -149,6 +194,7 @@ _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
         "posts_per_minute": (int, _range(1, 60)),
         "catch_up_limit": (int, _range(1, 100)),
     },
+    "slack": {"admin_users": (list, _slack_users), "admin_group": (str, _slack_group)},
 }
 _SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
     "channel": (str, None),
@@ -299,6 +345,8 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         delivery_time=values.get("delivery_time", "09:00"),
         delivery_posts_per_minute=values.get("delivery_posts_per_minute", 5),
         delivery_catch_up_limit=values.get("delivery_catch_up_limit", 5),
+        slack_admin_users=tuple(values.get("slack_admin_users", ())),
+        slack_admin_group=values.get("slack_admin_group", ""),
         subscriptions=tuple(subscriptions),
     )
 

@@ -38,6 +38,7 @@ EMPTY_FIELD = "\u200b"  # Discord rejects an empty field value.
 COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
 
+
 def article_pointer(article_id: int) -> str:
     return f" (read more: /news article {article_id})"
 
