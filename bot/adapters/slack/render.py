@@ -56,7 +56,8 @@ def fit(text: str, limit: int, suffix: str = "") -> str:
         shown = mrkdwn(clip(text, room, suffix))
         if len(shown) <= limit:
             return shown
-        room -= len(shown) - limit
+        # Shrink in proportion: escaping may have made every character several.
+        room = min(room - 1, room * limit // len(shown))
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def fallback_text(reply: Reply) -> str:
         lines.append(_item_head(item) + (f": {item.text}" if item.text else ""))
     if reply.footer:
         lines.append(reply.footer)
-    return fit("\n".join(lines), FALLBACK_TEXT_LIMIT)
+    return fit("\n".join(lines), FALLBACK_TEXT_LIMIT) or "newsbot"
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def render_message(reply: Reply, actions: list[Block] | None = None) -> Message:
     """One reply as a Block Kit message within Slack's limits; `actions` (button rows)
     go last and are always kept."""
     actions = actions or []
-    title = ("⚠️ " if reply.error else "") + reply.title
+    title = ("⚠️ " if reply.error else "") + (reply.title.strip() or "newsbot")
     blocks: list[Block] = [{"type": "header", "text": plain(title, HEADER_LIMIT)}]
     if reply.text:
         blocks.extend(_text_blocks(reply))
