@@ -187,7 +187,7 @@ def _teaser(facts: ArticleFacts, limit: int = 300) -> str:
 
 def _item(facts: ArticleFacts) -> ReplyItem:
     a = facts.article
-    return ReplyItem(a.title, article_id=a.id, date=a.date)
+    return ReplyItem(a.title, article_id=a.id, date=a.date, url=a.url)
 
 
 def _listed(found: Sequence[ArticleFacts]) -> tuple[tuple[ReplyItem, ...], str]:
@@ -215,6 +215,7 @@ def build_post(post: PendingPost, facts: Mapping[int, ArticleFacts]) -> Reply | 
             title=title,
             text=_teaser(found[0]),
             footer=f"#{article.id} · {article.date.isoformat()} · /news article {article.id}",
+            url=article.url,
         )
     items, footer = _listed(found)
     if post.post_kind == "digest":

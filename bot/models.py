@@ -14,6 +14,11 @@ class Article:
     `id` is 0 until the store assigns one. `source` names where it came from
     (a file path, or `path:line` for JSON Lines) and is the identity used to
     recognise an edited file as the same article.
+
+    `url` is the article's web page and `author` its byline (feed items have
+    them, seed files do not).
+    An article with `announce` False is stored as archive: subscriptions do not
+    post it as new (a feed's first poll, or items beyond the catch-up cap).
     """
 
     title: str
@@ -22,6 +27,9 @@ class Article:
     source: str
     content_hash: str
     id: int = 0
+    url: str = ""
+    author: str = ""
+    announce: bool = True
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class ReplyItem:
     text: str = ""
     article_id: int | None = None
     date: dt.date | None = None
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ class Reply:
     pages: int = 1
     # How to produce another page of this reply (set when `pages` > 1 may happen).
     paging: Paging | None = None
+    # The web page the reply is about (an article's link); renderers show it as a link.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,17 @@ class SubscriptionSpec:
     exclude: tuple[str, ...] = ()
     backfill: int = 0
     on_this_day: bool = False
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """A feed to follow, the same whether the config or a command declared it."""
+
+    name: str
+    url: str
+    poll_interval_seconds: int = 900
+    topics: tuple[str, ...] = ()  # given to every article of the feed, besides its own
+    full_text: bool = False  # fetch each article's page and extract its main text
 
 
 def bullet_list(lines: Sequence[str]) -> str:

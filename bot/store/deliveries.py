@@ -234,9 +234,10 @@ class DeliveryStore:
     # -- candidates -------------------------------------------------------------------------
 
     async def new_candidates(self, sub: Subscription, limit: int) -> list[Candidate]:
-        """Articles after the scan mark that this subscription has no ledger row for."""
+        """Articles after the scan mark that this subscription has no ledger row for,
+        except those stored as archive (not announced)."""
         return await self._candidates(
-            "a.id > ? ORDER BY a.id LIMIT ?", (sub.scanned_to, limit), sub.id
+            "a.id > ? AND a.announce = 1 ORDER BY a.id LIMIT ?", (sub.scanned_to, limit), sub.id
         )
 
     async def backfill_candidates(self, sub: Subscription) -> list[Candidate]:

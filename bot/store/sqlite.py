@@ -76,6 +76,8 @@ class StoredArticle:
     source: str
     summary: tuple[str, ...]
     ingested_at: dt.datetime
+    url: str = ""
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def _row_article(row: sqlite3.Row) -> StoredArticle:
         source=row["source"],
         summary=tuple(json.loads(row["summary"])),
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
+        url=row["url"],
+        author=row["author"],
     )
 
 
@@ -263,6 +267,8 @@ class Store:
                     article.content_hash,
                     json.dumps(list(item.summary), ensure_ascii=False),
                     now,
+                    article.url,
+                    article.author,
                 )
                 if stored is not None:
                     article_id = stored[0]
@@ -272,7 +278,10 @@ class Store:
                 else:
                     last_id += 1
                     article_id = last_id
-                    sql, values = _INSERT_ARTICLE, (*values, now, article.source, article_id)
+                    sql, values = (
+                        _INSERT_ARTICLE,
+                        (*values, now, article.source, int(article.announce), article_id),
+                    )
                     outcome = Outcome.ADDED
                 if writes and writes[-1][0] == sql:
                     writes[-1][1].append(values)
@@ -304,7 +313,7 @@ class Store:
     async def articles_after(self, after_id: int, limit: int) -> list[Article]:
         """Stored articles with an id above ``after_id``, in id order: for paging the archive."""
         async with self._query(
-            "SELECT id, title, date, body, source, content_hash FROM articles"
+            "SELECT id, title, date, body, source, content_hash, url, author FROM articles"
             " WHERE id > ? ORDER BY id LIMIT ?",
             (after_id, limit),
         ) as cursor:
@@ -317,6 +326,8 @@ class Store:
                 source=row["source"],
                 content_hash=row["content_hash"],
                 id=row["id"],
+                url=row["url"],
+                author=row["author"],
             )
             for row in rows
         ]
@@ -582,12 +593,12 @@ def _tie_at_edge(scores: Sequence[float], before: int, limit: int) -> bool:
 
 
 _INSERT_ARTICLE = (
-    "INSERT INTO articles (title, date, body, content_hash, summary, updated_at, ingested_at,"
-    " source, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO articles (title, date, body, content_hash, summary, updated_at, url, author,"
+    " ingested_at, source, announce, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_ARTICLE = (
     "UPDATE articles SET title = ?, date = ?, body = ?, content_hash = ?, summary = ?,"
-    " updated_at = ? WHERE id = ?"
+    " updated_at = ?, url = ?, author = ? WHERE id = ?"
 )
 
 

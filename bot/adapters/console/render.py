@@ -39,6 +39,8 @@ def _item(item: ReplyItem) -> str:
         head.append(item.date.isoformat())
     head.append(item.title)
     lines = ["  " + "  ".join(head)]
+    if item.url:
+        lines.append(f"      <{item.url}>")
     if item.text:
         lines.append(_wrap(_marked(item.text), "      "))
     return "\n".join(lines)
@@ -47,6 +49,8 @@ def _item(item: ReplyItem) -> str:
 def render(reply: Reply) -> str:
     """A reply as terminal text: title, body, items, footer."""
     parts = [("Error: " if reply.error else "") + reply.title]
+    if reply.url:
+        parts.append(f"  <{reply.url}>")
     if reply.text:
         parts.append(_wrap(_marked(reply.text), "  "))
     if reply.items:

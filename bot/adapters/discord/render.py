@@ -25,6 +25,7 @@ EMBED_FIELDS_LIMIT = 25
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
+EMBED_URL_LIMIT = 2048  # longer links are left off rather than have Discord refuse the embed
 MESSAGE_EMBED_TOTAL = 6000
 CHOICES_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
@@ -57,7 +58,9 @@ def _item_name(item: ReplyItem, limit: int) -> str:
 
 def _item_value(item: ReplyItem, limit: int) -> str:
     pointer = article_pointer(item.article_id) if item.article_id is not None else ""
-    return clip(item.text, limit, pointer) or EMPTY_FIELD
+    # Discord links a bare address in a field; it goes first so a cut text never loses it.
+    link = f"{item.url}\n" if item.url and len(item.url) < limit // 2 else ""
+    return (link + clip(item.text, limit - len(link), pointer)).strip() or EMPTY_FIELD
 
 
 def embed_size(embed: discord.Embed) -> int:
@@ -80,7 +83,9 @@ def render_embeds(reply: Reply) -> list[discord.Embed]:
     footer = clip(reply.footer, min(FOOTER_LIMIT, budget // 4))
     budget -= len(footer) + more_note_room
 
-    first = discord.Embed(title=title, colour=colour)
+    # The title links to the article's page when there is one (Discord caps a URL at 2,048).
+    url = reply.url if len(reply.url) <= EMBED_URL_LIMIT else ""
+    first = discord.Embed(title=title, url=url or None, colour=colour)
     if reply.text:
         reserve = min(len(reply.items), 3) * MIN_ITEM_ROOM
         pointer = ""
