@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 import os
 from collections import deque
@@ -207,10 +208,23 @@ async def ingest_paths(
     worker processes (up to PREPARE_AHEAD of them, so the workers never wait for the
     writer), and the one after is parsed here.
     """
-    report = IngestReport()
     files, missing = discover(paths)
-    report.rejected.extend(missing)
     total = count_inputs(files) if progress else 0
+    inputs = itertools.chain(missing, _parse_all(files, max_bytes, default_date))
+    return await ingest_articles(store, inputs, prepare, progress=progress, total=total)
+
+
+async def ingest_articles(
+    store: Store,
+    items: Iterable[Article | IngestError],
+    prepare: Prepare,
+    *,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> IngestReport:
+    """Ingest parsed articles (and record the inputs that could not be parsed): the one
+    path every source takes, seed files and feeds alike."""
+    report = IngestReport()
     done = 0
     executor: Executor | None = None
     preparing: deque[tuple[int, asyncio.Task[list[PreparedArticle]]]] = deque()
@@ -249,7 +263,7 @@ async def ingest_paths(
             saving = asyncio.create_task(store.save_articles(await task))
 
     try:
-        for batch in _batches(_parse_all(files, max_bytes, default_date)):
+        for batch in _batches(iter(items)):
             articles = [item for item in batch if isinstance(item, Article)]
             report.rejected.extend(item for item in batch if isinstance(item, IngestError))
             known = await store.known_articles([article.source for article in articles])
