@@ -82,3 +82,40 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+class FetchError(Exception):
+    """A URL could not be fetched. `status` is the HTTP status when there was one;
+    `retry_after` the seconds the server asked us to wait (429, 503)."""
+
+    def __init__(
+        self, url: str, reason: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched resource. A 304 (not modified) has status 304 and no body."""
+
+    url: str  # after redirects
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Fetcher(Protocol):
+    """Fetches web resources politely; an adapter implements it over an HTTP client."""
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Fetched:
+        """GET `url`, conditionally when `etag`/`last_modified` are given.
+        Raise FetchError for anything but a 2xx or 304 answer."""
+        ...
