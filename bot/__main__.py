@@ -20,6 +20,7 @@ from dotenv import load_dotenv
 
 from bot.adapters.console.chat import answer, run_chat
 from bot.adapters.console.publisher import ConsolePublisher
+from bot.adapters.http import AiohttpFetcher
 from bot.commands import Commands
 from bot.config import (
     AdminConfig,
@@ -30,6 +31,7 @@ from bot.config import (
     resolve_config_path,
 )
 from bot.delivery import Delivery
+from bot.feeds.service import FeedService
 from bot.ingest.derive import derivation_signature, prepare_article
 from bot.ingest.seed import IngestError, parse_date
 from bot.ingest.service import IngestReport, ingest_paths, refresh_derived
@@ -115,6 +117,7 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
     print(f"seeds folder: {config.seeds_folder}")
     print(f"console channels: {', '.join('#' + c for c in config.console_channels)}")
     print(f"subscriptions in the config: {len(config.subscriptions)}")
+    print(f"feeds in the config: {len(config.feeds)}")
     return 0
 
 
@@ -170,7 +173,15 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
         delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
         await delivery.sync_config(config.subscriptions)
         ingest = functools.partial(ingest_configured, store, config)
-        async with NewsScheduler(delivery, config, ingest) as scheduler:
+        fetcher = AiohttpFetcher(
+            contact=config.fetch_contact,
+            timeout_seconds=config.fetch_timeout_seconds,
+            max_bytes=config.fetch_max_bytes,
+        )
+        prepare = functools.partial(prepare_article, summary_sentences=config.summary_sentences)
+        feeds = FeedService(store, config, fetcher, prepare)
+        await feeds.sync_config(config.feeds)
+        async with fetcher, NewsScheduler(delivery, config, ingest, feeds=feeds) as scheduler:
             source = (
                 f"Seeds folder: {config.seeds_folder} "
                 f"(polled every {config.seeds_poll_interval_seconds} s)"
@@ -180,7 +191,11 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
                 config,
                 delivery=delivery,
                 jobs=scheduler.job_states,
-                sources=lambda: [source],
+                sources=lambda: [
+                    source,
+                    f"Feeds: {len(config.feeds)} in the config (/news sources)",
+                ],
+                feeds=feeds,
             )
             platforms = start_platforms(commands, settings, config, delivery, scheduler)
             if platforms:

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import text
+from bot.config import FEED_POLL_DEFAULT_SECONDS, FEED_POLL_MIN_SECONDS
 from bot.delivery import Delivery, SubscriptionError, describe
-from bot.models import JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
+from bot.feeds.service import FeedError, FeedService
+from bot.models import FeedSpec, JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
 from bot.store import Store, StoredArticle
+from bot.store.feeds import Feed
 
 SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800
@@ -191,6 +194,43 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "status", "Sources, last ingest, pending and failed deliveries, next jobs", admin=True
     ),
+    CommandSpec(
+        "sources",
+        "The feeds newsbot follows and their health: last fetch, items, next poll, problems",
+        admin=True,
+    ),
+    CommandSpec(
+        "source-add",
+        "Follow an RSS, Atom or JSON Feed source",
+        (
+            Option("name", "A short name for the source, e.g. BBC World", str, True),
+            Option("url", "The feed's address (http:// or https://)", str, True),
+            Option(
+                "interval",
+                f"Seconds between polls ({FEED_POLL_MIN_SECONDS} or more, "
+                f"default {FEED_POLL_DEFAULT_SECONDS})",
+                int,
+                False,
+                FEED_POLL_MIN_SECONDS,
+                7 * 86400,
+            ),
+            Option(
+                "full_text",
+                "Fetch each article's page for its full text",
+                str,
+                False,
+                choices=("yes", "no"),
+            ),
+            Option("topics", "Topics given to all its articles, comma-separated", str, False),
+        ),
+        admin=True,
+    ),
+    CommandSpec(
+        "source-remove",
+        "Stop following a source added by command",
+        (Option("name", "The source's name (see /news sources)", str, True, rest=True),),
+        admin=True,
+    ),
     CommandSpec("help", "What newsbot can do"),
 )
 COMMANDS_BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
@@ -350,7 +390,114 @@ class Window:
         return f"the last {self.name}"
 
 
-class Commands:
+def _byline(article: StoredArticle) -> str:
+    return f"by {article.author} · " if article.author else ""
+
+
+def _when(moment: dt.datetime | None, timezone: dt.tzinfo) -> str:
+    return moment.astimezone(timezone).isoformat(timespec="seconds") if moment else "never"
+
+
+class FeedCommands:
+    """`/news sources`, `source-add` and `source-remove`, on the FeedService."""
+
+    feeds: FeedService | None
+    jobs: Callable[[], list[JobState]] | None
+    timezone: dt.tzinfo
+
+    def _feeds(self) -> FeedService:
+        if self.feeds is None:
+            raise CommandError(
+                "Feeds are not running here", "They are polled while the bot runs (newsbot run)."
+            )
+        return self.feeds
+
+    async def list_sources(self) -> Reply:
+        feeds = await self._feeds().feeds()
+        if not feeds:
+            return Reply(
+                title="No sources",
+                text="Add one with /news source-add <name> <url>, or [[feeds]] in the config.",
+            )
+        runs = {job.id: job.next_run for job in self.jobs()} if self.jobs is not None else {}
+        items = []
+        for feed in feeds:
+            next_poll = runs.get(f"feed:{feed.id}")
+            if feed.next_poll_at and (next_poll is None or feed.next_poll_at > next_poll):
+                next_poll = feed.next_poll_at
+            items.append(
+                ReplyItem(
+                    f"{feed.name} ({feed.origin})",
+                    _health(feed, next_poll, self.timezone),
+                    url=feed.spec.url,
+                )
+            )
+        return Reply(
+            title="Sources",
+            items=tuple(items[:25]),
+            footer="A disabled source resumes when an admin adds it again with /news source-add.",
+        )
+
+    async def source_add(
+        self,
+        name: str,
+        url: str,
+        interval: int = FEED_POLL_DEFAULT_SECONDS,
+        full_text: str = "no",
+        topics: str = "",
+    ) -> Reply:
+        spec = FeedSpec(
+            name=name,
+            url=url,
+            poll_interval_seconds=interval,
+            topics=tuple(t.strip() for t in topics.split(",") if t.strip()),
+            full_text=full_text == "yes",
+        )
+        try:
+            feed, created = await self._feeds().add(spec)
+        except FeedError as problem:
+            raise CommandError("Cannot add the source", str(problem)) from None
+        title = f"Following {feed.name}" if created else f"Already following {feed.name}"
+        return Reply(
+            title=title,
+            text=f"{feed.spec.url}, polled every {feed.spec.poll_interval_seconds} s",
+            footer="Its current items are stored without being posted; new ones are posted.",
+        )
+
+    async def source_remove(self, name: str) -> Reply:
+        try:
+            feed = await self._feeds().remove(name)
+        except FeedError as problem:
+            raise CommandError("Cannot remove the source", str(problem)) from None
+        return Reply(
+            title=f"Stopped following {feed.name}",
+            text="Its articles stay in the archive.",
+        )
+
+
+def _health(feed: Feed, next_poll: dt.datetime | None, timezone: dt.tzinfo) -> str:
+    """One line an admin can act on: state, last fetch, status, items, next poll, why."""
+    if feed.disabled_reason:
+        return f"DISABLED: {feed.disabled_reason}"
+    parts = []
+    if feed.failures:
+        parts.append(f"FAILING ({feed.failures} in a row): {feed.last_error}")
+    elif feed.last_fetch_at is None:
+        parts.append("not polled yet")
+    else:
+        parts.append("ok")
+    if feed.last_fetch_at is not None:
+        status = f"HTTP {feed.last_status}" if feed.last_status else "no answer"
+        parts.append(f"last fetch {_when(feed.last_fetch_at, timezone)} ({status})")
+    if feed.last_items is not None:
+        parts.append(f"{feed.last_items} items")
+    parts.append(f"next poll {_when(next_poll, timezone)}")
+    if not feed.failures and feed.last_error:
+        parts.append(f"warning: {feed.last_error}")
+    return " · ".join(parts)
+
+
+class Commands(FeedCommands):
     """Runs commands against the store. One instance serves every adapter."""
 
     def __init__(
@@ -363,8 +510,10 @@ class Commands:
         delivery: Delivery | None = None,
         jobs: Callable[[], list[JobState]] | None = None,
         sources: Callable[[], list[str]] | None = None,
+        feeds: FeedService | None = None,
     ) -> None:
         self.store = store
+        self.feeds = feeds
         # Given by `newsbot run`, which runs the scheduler; None elsewhere (ask, tests).
         self.delivery = delivery
         self.jobs = jobs
@@ -385,6 +534,9 @@ class Commands:
             "unsubscribe": self.unsubscribe,
             "subscriptions": self.subscriptions,
             "status": self.status,
+            "sources": self.list_sources,
+            "source-add": self.source_add,
+            "source-remove": self.source_remove,
         }
 
     def today(self) -> dt.date:
@@ -513,7 +665,9 @@ class Commands:
         return Reply(
             title=found.title,
             text=pages[page - 1],
-            footer=f"#{found.id} · {found.date.isoformat()} · page {page} of {len(pages)}",
+            footer=_byline(found)
+            + f"#{found.id} · {found.date.isoformat()} · page {page} of {len(pages)}",
+            url=found.url,
             page=page,
             pages=len(pages),
             paging=Paging("article", (("article", article),)),
@@ -538,7 +692,8 @@ class Commands:
             title=found.title,
             text=bullet_list(lines),
             items=(ReplyItem("Topics", ", ".join(topics[:8])),) if topics else (),
-            footer=footer,
+            footer=_byline(found) + footer,
+            url=found.url,
         )
 
     async def topics(self, period: str = "week") -> Reply:

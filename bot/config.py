@@ -19,13 +19,17 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.models import SubscriptionSpec
+from bot.models import FeedSpec, SubscriptionSpec
 
 DEFAULT_CONFIG_PATH = Path("config/newsbot.toml")
 CONFIG_ENV_VAR = "NEWSBOT_CONFIG"
 
 CHANNEL_PATTERN = re.compile(r"^(console|discord|slack):[A-Za-z0-9_.-]{1,100}$")
 SUBSCRIPTION_MODES = ("instant", "digest")
+FEED_POLL_DEFAULT_SECONDS = 900
+# Polling a feed more often than every five minutes is impolite and rarely finds more.
+FEED_POLL_MIN_SECONDS = 300
+FEED_NAME_PATTERN = re.compile(r"^[\w][\w .&'-]{0,63}$")
 
 
 class ConfigError(Exception):
@@ -64,6 +68,10 @@ class AdminConfig:
     slack_admin_users: tuple[str, ...] = ()
     slack_admin_group: str = ""
     subscriptions: tuple[SubscriptionSpec, ...] = field(default_factory=tuple)
+    feeds: tuple[FeedSpec, ...] = field(default_factory=tuple)
+    fetch_contact: str = ""
+    fetch_timeout_seconds: int = 20
+    fetch_max_bytes: int = 5_000_000
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -179,6 +187,24 @@ def _channel_name(value: str) -> str | None:
     return None
 
 
+def _web_address(value: str) -> str | None:
+    return feed_url_problem(value)
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched as a feed (an absolute http or https address), or None."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+        return f"must be an http:// or https:// address, got {url!r}"
+    return None
+
+
+def _contact(value: str) -> str | None:
+    if value.startswith("mailto:") or not _web_address(value):
+        return None
+    return f"must be a web address or mailto: where publishers can reach you, got {value!r}"
+
+
 _TOP_LEVEL: dict[str, tuple[type, _Validator]] = {"timezone": (str, _timezone)}
 _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
     "database": {"path": (str, None)},
@@ -195,6 +221,11 @@ _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
         "catch_up_limit": (int, _range(1, 100)),
     },
     "slack": {"admin_users": (list, _slack_users), "admin_group": (str, _slack_group)},
+    "fetch": {
+        "contact": (str, _contact),
+        "timeout_seconds": (int, _range(1, 300)),
+        "max_bytes": (int, _range(10_000, 100_000_000)),
+    },
 }
 _SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
     "channel": (str, None),
@@ -206,6 +237,67 @@ _SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
     "backfill": (int, _range(0, 100)),
     "on_this_day": (bool, None),
 }
+
+
+_FEED_KEYS: dict[str, tuple[type, _Validator]] = {
+    "name": (str, None),
+    "url": (str, _web_address),
+    "poll_interval_seconds": (int, _range(FEED_POLL_MIN_SECONDS, 7 * 86400)),
+    "topics": (list, None),
+    "full_text": (bool, None),
+}
+
+
+def feed_name_problem(name: str) -> str | None:
+    if not FEED_NAME_PATTERN.match(name):
+        return (
+            f"{name!r} must be 1-64 letters, digits, spaces or . & ' - _, starting with a "
+            "letter or digit"
+        )
+    return None
+
+
+def _validate_feed(index: int, raw: Any, problems: list[str]) -> FeedSpec | None:
+    where = f"feeds[{index}]."
+    if not isinstance(raw, dict):
+        problems.append(f"feeds[{index}]: must be a table ([[feeds]])")
+        return None
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _FEED_KEYS:
+            problems.append(_unknown(key, list(_FEED_KEYS), where))
+            continue
+        kind, validator = _FEED_KEYS[key]
+        if _check_value(where + key, value, kind, validator, problems):
+            values[key] = tuple(value) if kind is list else value
+    for key in ("name", "url"):
+        if key not in raw:
+            problems.append(f"{where}{key}: required")
+    if "name" in values and (message := feed_name_problem(values["name"])):
+        problems.append(f"{where}name: {message}")
+    if len(problems) > before:
+        return None
+    return FeedSpec(**values)
+
+
+def _validate_feeds(raw: Any, problems: list[str]) -> list[FeedSpec]:
+    if not isinstance(raw, list):
+        problems.append("feeds: must be an array of tables ([[feeds]])")
+        return []
+    feeds: list[FeedSpec] = []
+    names: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        feed = _validate_feed(index, item, problems)
+        if feed is None:
+            continue
+        if (first := names.setdefault(feed.name.casefold(), index)) != index:
+            problems.append(
+                f"feeds[{index}].name: {feed.name!r} is already the name of feeds[{first}]"
+            )
+            continue
+        feeds.append(feed)
+    return feeds
 
 
 def _cron_problem(expression: str) -> str | None:
@@ -285,7 +377,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     problems: list[str] = []
     values: dict[str, Any] = {}
-    known = [*_TOP_LEVEL, *_SECTIONS, "subscriptions"]
+    known = [*_TOP_LEVEL, *_SECTIONS, "subscriptions", "feeds"]
     for key, value in raw.items():
         if key in _TOP_LEVEL:
             kind, validator = _TOP_LEVEL[key]
@@ -304,7 +396,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
                 path_name = f"{key}.{sub_key}"
                 if _check_value(path_name, sub_value, kind, validator, problems):
                     values[f"{key}_{sub_key}"] = sub_value
-        elif key != "subscriptions":
+        elif key not in ("subscriptions", "feeds"):
             problems.append(_unknown(key, known, ""))
 
     channels = values.get("console_channels", ["news"])
@@ -331,6 +423,8 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
                 continue
         subscriptions.append(subscription)
 
+    feeds = _validate_feeds(raw.get("feeds", []), problems)
+
     if problems:
         raise ConfigError(path, problems)
     return AdminConfig(
@@ -348,6 +442,10 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         slack_admin_users=tuple(values.get("slack_admin_users", ())),
         slack_admin_group=values.get("slack_admin_group", ""),
         subscriptions=tuple(subscriptions),
+        feeds=tuple(feeds),
+        fetch_contact=values.get("fetch_contact", ""),
+        fetch_timeout_seconds=values.get("fetch_timeout_seconds", 20),
+        fetch_max_bytes=values.get("fetch_max_bytes", 5_000_000),
     )
 
 

@@ -4,6 +4,8 @@ Jobs (stable ids, coalesce, one instance at a time, a misfire grace):
   ingest          poll the seeds folder every seeds.poll_interval_seconds
   deliver         claim and send what became due (first run at start: the catch-up)
   digest:<id>     one per digest subscription, on its cron line in the config timezone
+  feed:<id>       one per feed, every poll interval; first runs spread over the interval
+                  (or FEED_SPREAD_SECONDS at most) so feeds do not all fire at once
 
 Whoever starts the scheduler stops it: use `async with NewsScheduler(...)` inside
 the running loop.
@@ -24,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import AdminConfig
 from bot.delivery import Delivery
+from bot.feeds.service import FeedService
 from bot.models import JobState
 from bot.store import StoreError
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 DELIVER_INTERVAL_SECONDS = 10
 MISFIRE_GRACE_SECONDS = 300
 STOP_GRACE_SECONDS = 10
+FEED_SPREAD_SECONDS = 300
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 
 Ingest = Callable[[], Awaitable[object]]
@@ -44,8 +48,10 @@ class NewsScheduler:
         config: AdminConfig,
         ingest: Ingest | None = None,
         deliver_interval_seconds: float = DELIVER_INTERVAL_SECONDS,
+        feeds: FeedService | None = None,
     ) -> None:
         self.delivery = delivery
+        self.feeds = feeds
         self.config = config
         self.ingest = ingest
         self.deliver_interval = deliver_interval_seconds
@@ -77,6 +83,9 @@ class NewsScheduler:
         self.scheduler.start()
         await self.rebuild_digests(catch_up=True)
         self.delivery.on_change = self.rebuild_digests
+        if self.feeds is not None:
+            await self.rebuild_feeds()
+            self.feeds.on_change = self.rebuild_feeds
 
     async def rebuild_digests(self, catch_up: bool = False) -> None:
         """One job per digest subscription; removed subscriptions lose theirs."""
@@ -107,6 +116,37 @@ class NewsScheduler:
         for job in self.scheduler.get_jobs():
             if job.id.startswith("digest:") and job.id not in wanted:
                 job.remove()
+
+    async def rebuild_feeds(self) -> None:
+        """One polling job per feed; a new feed's first poll is spread over the interval
+        after the others', a removed feed loses its job."""
+        if self.scheduler is None or self.feeds is None:
+            return
+        feeds = await self.feeds.feeds()
+        wanted = {f"feed:{feed.id}": feed for feed in feeds}
+        now = dt.datetime.now(dt.UTC)
+        for index, (job_id, feed) in enumerate(wanted.items()):
+            seconds = feed.spec.poll_interval_seconds
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None and existing.kwargs.get("seconds") == seconds:
+                continue
+            spread = min(seconds, FEED_SPREAD_SECONDS) * index / max(len(wanted), 1)
+            self.scheduler.add_job(
+                self._poll,
+                IntervalTrigger(seconds=seconds),
+                id=job_id,
+                name=f"poll the feed {feed.name}",
+                kwargs={"feed_id": feed.id, "seconds": seconds},
+                next_run_time=now + dt.timedelta(seconds=spread),
+                replace_existing=True,
+            )
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("feed:") and job.id not in wanted:
+                job.remove()
+
+    async def _poll(self, feed_id: int, seconds: int) -> None:
+        assert self.feeds is not None
+        await self._finish(f"feed:{feed_id}", self.feeds.poll(feed_id))
 
     async def _ingest(self) -> None:
         assert self.ingest is not None
@@ -169,6 +209,8 @@ class NewsScheduler:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.delivery.on_change = None
+        if self.feeds is not None:
+            self.feeds.on_change = None
         self.scheduler = None
         if self._running:
             _, unfinished = await asyncio.wait(self._running, timeout=STOP_GRACE_SECONDS)

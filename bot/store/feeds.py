@@ -1,0 +1,193 @@
+"""Feeds and their fetch state: the SQL behind bot.feeds.service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.models import FeedSpec
+from bot.store.deliveries import iso
+from bot.store.sqlite import Store
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A followed feed, with what the last polls found."""
+
+    id: int
+    spec: FeedSpec
+    origin: str  # "config" or "command"
+    etag: str | None
+    last_modified: str | None
+    last_fetch_at: dt.datetime | None
+    last_success_at: dt.datetime | None
+    last_status: int | None
+    last_items: int | None
+    failures: int
+    last_error: str | None
+    next_poll_at: dt.datetime | None
+    disabled_reason: str | None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def _row_feed(row: sqlite3.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        spec=FeedSpec(
+            name=row["name"],
+            url=row["url"],
+            poll_interval_seconds=row["poll_seconds"],
+            topics=tuple(json.loads(row["topics"])),
+            full_text=bool(row["full_text"]),
+        ),
+        origin=row["origin"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_fetch_at=_moment(row["last_fetch_at"]),
+        last_success_at=_moment(row["last_success_at"]),
+        last_status=row["last_status"],
+        last_items=row["last_items"],
+        failures=row["failures"],
+        last_error=row["last_error"],
+        next_poll_at=_moment(row["next_poll_at"]),
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll found, to record on its feed."""
+
+    at: dt.datetime
+    status: int | None
+    next_poll_at: dt.datetime | None = None
+    items: int | None = None  # None: unchanged (a 304, or a failure)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # a failure, or what was wrong with a document still read
+
+
+class FeedStore:
+    """Feed queries on the shared Store (its single writer)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def feeds(self) -> list[Feed]:
+        async with self.store.reader.execute("SELECT * FROM feeds ORDER BY id") as cursor:
+            return [_row_feed(row) async for row in cursor]
+
+    async def get(self, feed_id: int) -> Feed | None:
+        async with self.store.reader.execute(
+            "SELECT * FROM feeds WHERE id = ?", (feed_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row_feed(row) if row else None
+
+    async def by_name(self, name: str) -> Feed | None:
+        async with self.store.reader.execute(
+            "SELECT * FROM feeds WHERE name = ? COLLATE NOCASE", (name,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row_feed(row) if row else None
+
+    async def add(self, spec: FeedSpec, origin: str, now: dt.datetime) -> int:
+        async with self.store.write() as db:
+            cursor = await db.execute(
+                "INSERT INTO feeds (name, url, poll_seconds, topics, full_text, origin, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*_spec_values(spec), origin, iso(now)),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    async def update_spec(self, feed_id: int, spec: FeedSpec, origin: str) -> None:
+        """A changed declaration; a new address starts afresh (validators, failures)."""
+        async with self.store.write() as db:
+            await db.execute(
+                "UPDATE feeds SET etag = NULL, last_modified = NULL, failures = 0,"
+                " last_error = NULL, next_poll_at = NULL, disabled_reason = NULL"
+                " WHERE id = ? AND url != ?",
+                (feed_id, spec.url),
+            )
+            await db.execute(
+                "UPDATE feeds SET name = ?, url = ?, poll_seconds = ?, topics = ?, full_text = ?,"
+                " origin = ? WHERE id = ?",
+                (*_spec_values(spec), origin, feed_id),
+            )
+
+    async def enable(self, feed_id: int) -> None:
+        async with self.store.write() as db:
+            await db.execute(
+                "UPDATE feeds SET failures = 0, next_poll_at = NULL, disabled_reason = NULL"
+                " WHERE id = ?",
+                (feed_id,),
+            )
+
+    async def remove(self, feed_ids: Iterable[int]) -> int:
+        ids = list(feed_ids)
+        if not ids:
+            return 0
+        async with self.store.write() as db:
+            cursor = await db.execute(
+                f"DELETE FROM feeds WHERE id IN ({','.join('?' * len(ids))})", ids
+            )
+            return cursor.rowcount
+
+    async def record_success(self, feed_id: int, poll: PollRecord) -> None:
+        async with self.store.write() as db:
+            await db.execute(
+                "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, last_status = ?,"
+                " last_items = coalesce(?, last_items), etag = coalesce(?, etag),"
+                " last_modified = coalesce(?, last_modified), failures = 0, last_error = ?,"
+                " next_poll_at = ? WHERE id = ?",
+                (
+                    iso(poll.at),
+                    iso(poll.at),
+                    poll.status,
+                    poll.items,
+                    poll.etag,
+                    poll.last_modified,
+                    poll.error,
+                    iso(poll.next_poll_at) if poll.next_poll_at else None,
+                    feed_id,
+                ),
+            )
+
+    async def record_failure(
+        self, feed_id: int, poll: PollRecord, failures: int, disabled_reason: str | None
+    ) -> None:
+        async with self.store.write() as db:
+            await db.execute(
+                "UPDATE feeds SET last_fetch_at = ?, last_status = ?, failures = ?,"
+                " last_error = ?, next_poll_at = ?, disabled_reason = ? WHERE id = ?",
+                (
+                    iso(poll.at),
+                    poll.status,
+                    failures,
+                    poll.error,
+                    iso(poll.next_poll_at) if poll.next_poll_at else None,
+                    disabled_reason,
+                    feed_id,
+                ),
+            )
+
+
+def _spec_values(spec: FeedSpec) -> tuple[object, ...]:
+    return (
+        spec.name,
+        spec.url,
+        spec.poll_interval_seconds,
+        json.dumps(list(spec.topics), ensure_ascii=False),
+        int(spec.full_text),
+    )
