@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 
 from bot.feeds.html import html_paragraphs, text_paragraphs
 from bot.feeds.parse import FeedEntry
-from bot.ingest.seed import IngestError
+from bot.ingest.clean import one_line
+from bot.ingest.seed import IngestError, make_article
 from bot.models import Article
 
 TITLE_FROM_TEXT_CHARS = 100  # an untitled entry (a micro-post) is named by its first words
@@ -55,12 +57,14 @@ def entry_article(
         return IngestError(source, "the entry has neither a title nor any text")
     # A headline-only entry (a link feed) is still news: its title is its text.
     body = "\n".join(paragraphs) or title
-    return Article(
-        title=title,
-        date=(entry.published or fetched_at).astimezone(tz).date(),
-        body=body,
-        source=source,
-        content_hash=feed_content_hash(title, body),
-        url=entry.link,
-        author=entry.author,
+    date = (entry.published or fetched_at).astimezone(tz).date()
+    try:
+        article = make_article(source, title, date, body)  # cleaned and length-checked
+    except IngestError as error:
+        return error
+    return dataclasses.replace(
+        article,
+        content_hash=feed_content_hash(article.title, article.body),
+        url=one_line(entry.link),
+        author=one_line(entry.author),
     )

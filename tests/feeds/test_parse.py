@@ -9,7 +9,7 @@ import pytest
 
 from bot.feeds.entries import entry_article, entry_paragraphs
 from bot.feeds.html import html_paragraphs, inline_text
-from bot.feeds.parse import FeedParseError, parse_feed
+from bot.feeds.parse import FeedEntry, FeedParseError, parse_feed
 from bot.models import Article
 from tests.feeds.conftest import capture, capture_names, needs_captures
 from tests.support.feed_server import TRUNCATED_XML
@@ -183,3 +183,20 @@ def test_titles_lose_markup_but_keep_their_words() -> None:
     assert inline_text("Sentry Calming Collar for <i>dogs</i>") == "Sentry Calming Collar for dogs"
     assert inline_text("  Comments  \n") == "Comments"
     assert inline_text("AT&T & friends") == "AT&T & friends"
+
+
+def test_feed_text_is_cleaned_like_every_source() -> None:
+    hostile = rss_entry(title="Breaking\x1b[2J news\u202e", body="<p>Body\x07 text.</p>")
+    article = entry_article(1, hostile, dt.datetime(2026, 12, 1, tzinfo=dt.UTC), dt.UTC)
+    assert isinstance(article, Article)
+    assert (article.title, article.body) == ("Breaking news", "Body text.")
+
+
+def test_an_entry_too_long_to_be_one_article_is_rejected_alone() -> None:
+    huge = rss_entry(title="Huge", body="<p>" + "word " * 30_000 + "</p>")
+    error = entry_article(1, huge, dt.datetime(2026, 12, 1, tzinfo=dt.UTC), dt.UTC)
+    assert not isinstance(error, Article) and "over the limit" in str(error)
+
+
+def rss_entry(title: str, body: str) -> FeedEntry:
+    return FeedEntry("id:x", title, "https://example.org/x", "", None, body, True)
