@@ -644,7 +644,7 @@ class Commands(FeedCommands):
         return Reply(
             title=f"Search: “{shown}”",
             items=tuple(
-                ReplyItem(hit.title, _clip(hit.snippet, SNIPPET_CHARS), hit.id, hit.date)
+                ReplyItem.matched(hit.title, _clip(hit.snippet, SNIPPET_CHARS), hit.id, hit.date)
                 for hit in hits
             ),
             footer=f"{total} result{'s' if total != 1 else ''} · page {page} of {pages}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -32,11 +32,18 @@ class Article:
     announce: bool = True
 
 
+# What the store puts around a matched word in a search snippet. Ingest drops control
+# characters from articles, so these can never come from an article's own text.
+MATCH_START = "\x02"
+MATCH_END = "\x03"
+
+
 @dataclass(frozen=True)
 class ReplyItem:
     """One entry of a reply: an article hit, a topic, a digest sentence.
 
-    `text` may mark matched words with `**`; renderers translate or strip it.
+    `marks` are the [start, end) spans of `text` that matched a search: renderers
+    show them in bold (Discord, Slack) or brackets (the console).
     """
 
     title: str
@@ -44,6 +51,44 @@ class ReplyItem:
     article_id: int | None = None
     date: dt.date | None = None
     url: str = ""
+    marks: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def matched(cls, title: str, snippet: str, article_id: int, date: dt.date) -> ReplyItem:
+        """A search hit from a snippet whose matches are wrapped in MATCH_START/MATCH_END."""
+        text, marks = split_marks(snippet)
+        return cls(title, text, article_id, date, marks=marks)
+
+    def marked(self, wrap: Callable[[str], str], escape: Callable[[str], str] = str) -> str:
+        """`text` with every part escaped and each matched span wrapped (`**NATO**`)."""
+        parts: list[str] = []
+        at = 0
+        for start, end in self.marks:
+            parts.append(escape(self.text[at:start]))
+            parts.append(wrap(escape(self.text[start:end])))
+            at = end
+        parts.append(escape(self.text[at:]))
+        return "".join(parts)
+
+
+def split_marks(snippet: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain text and the spans MATCH_START/MATCH_END enclosed; an unclosed one (a cut
+    snippet) runs to the end."""
+    text: list[str] = []
+    marks: list[tuple[int, int]] = []
+    start: int | None = None
+    for char in snippet:
+        if char == MATCH_START:
+            start = len(text) if start is None else start
+        elif char == MATCH_END:
+            if start is not None and start < len(text):
+                marks.append((start, len(text)))
+            start = None
+        else:
+            text.append(char)
+    if start is not None and start < len(text):
+        marks.append((start, len(text)))
+    return "".join(text), tuple(marks)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 ELLIPSIS = "…"
-MARK = "**"  # search snippets mark matched words as **word**
+MARK = "**"  # bold in Discord's markdown: a matched word, or a cut must not leave it open
 _SPACE = re.compile(r"\s")
 
 

@@ -564,7 +564,9 @@ class Store:
         )
 
 
-_SNIPPET = "snippet(articles_fts, 1, '**', '**', '…', 24)"
+# Matched words are wrapped in models.MATCH_START / MATCH_END (control characters no
+# article holds); ReplyItem.matched turns them into typed spans.
+_SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
 # Ranked inside FTS5 with bm25 (title weighted 5:1): only the rows asked for leave the
 # full-text index with a snippet. (``ORDER BY rank`` is no faster, and reading its value
 # back makes FTS5 compute bm25's statistics a second time.)

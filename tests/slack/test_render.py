@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.slack import render
-from bot.models import Paging, Reply, ReplyItem
+from bot.models import MATCH_END, MATCH_START, Paging, Reply, ReplyItem
 from tests.support.fake_slack import block_kit_problems, mentions
 
 HOSTILE = ["<!channel>", "<!here>", "<@U0123ABC>", "<!subteam^S0123>", "&", "<", ">", "**", "*"]
+HOSTILE += [MATCH_START, MATCH_END]  # search snippets: matched words, and cuts inside them
 text = st.lists(
     st.sampled_from(HOSTILE) | st.text(st.characters(blacklist_categories=["Cs"]), max_size=300),
     max_size=40,
@@ -51,7 +52,7 @@ def test_any_reply_renders_within_every_block_kit_limit(
         footer=footer,
         error=error,
         items=tuple(
-            ReplyItem(t, x, article_id=a, date=dt.date(2024, 12, 4) if dated else None)
+            ReplyItem.matched(t, x, a, dt.date(2024, 12, 4)) if a and dated else ReplyItem(t, x, a)
             for t, x, a, dated in items
         ),
         page=min(2, pages),
@@ -61,10 +62,9 @@ def test_any_reply_renders_within_every_block_kit_limit(
     check(reply)
 
 
-def test_escaping_leaves_no_mention_and_keeps_the_words() -> None:
-    assert (
-        render.mrkdwn("<!channel> & <@U1> **NATO**") == "&lt;!channel&gt; &amp; &lt;@U1&gt; *NATO*"
-    )
+def test_escaping_leaves_no_mention_and_bolds_only_matched_words() -> None:
+    marked = f"<!channel> & <@U1> **x** {MATCH_START}NATO{MATCH_END} {MATCH_START}cut"
+    assert render.mrkdwn(marked) == "&lt;!channel&gt; &amp; &lt;@U1&gt; **x** *NATO* cut"
 
 
 def test_text_of_ampersands_is_cut_so_that_escaped_it_still_fits() -> None:
@@ -74,10 +74,12 @@ def test_text_of_ampersands_is_cut_so_that_escaped_it_still_fits() -> None:
 
 def test_items_beyond_fifty_blocks_are_counted_in_the_footer() -> None:
     items = tuple(ReplyItem(f"Story {n}", "text", article_id=n) for n in range(1, 101))
-    message = render.render_message(Reply(title="Many", items=items, footer="Found 100"))
+    long_footer = "Found 100 " + "and more words " * 40
+    message = render.render_message(Reply(title="Many", items=items, footer=long_footer))
     assert len(message.blocks) == render.BLOCKS_PER_MESSAGE
     footer = message.blocks[-1]["elements"][0]["text"]
-    assert footer == f"Found 100 · {100 - (render.BLOCKS_PER_MESSAGE - 3)} more not shown"
+    assert footer.startswith("Found 100 and more words")
+    assert footer.endswith(f"… · {100 - (render.BLOCKS_PER_MESSAGE - 3)} more not shown")
 
 
 def test_buttons_are_left_out_when_a_query_is_too_long_for_their_value() -> None:

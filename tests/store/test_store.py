@@ -122,7 +122,7 @@ async def test_search_ranks_title_matches_first_and_marks_the_match(store: Store
     hits, total = await store.search("elections", 5)
     assert total == 2
     assert [hit.title for hit in hits] == ["Elections called", "Markets today"]
-    assert "**Elections**" in hits[1].snippet
+    assert "\x02Elections\x03" in hits[1].snippet  # models.MATCH_START / MATCH_END
 
 
 async def test_topics_are_stored_and_replaced_on_edit(store: Store) -> None:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from bot.models import Reply, ReplyItem
 
 WIDTH = 88
-MARK = re.compile(r"\*\*(.+?)\*\*")
-
-
-def _marked(text: str) -> str:
-    # A terminal has no bold we can rely on everywhere; brackets show a match plainly.
-    return MARK.sub(r"[\1]", text)
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -42,7 +35,8 @@ def _item(item: ReplyItem) -> str:
     if item.url:
         lines.append(f"      <{item.url}>")
     if item.text:
-        lines.append(_wrap(_marked(item.text), "      "))
+        # A terminal has no bold we can rely on everywhere; brackets show a match plainly.
+        lines.append(_wrap(item.marked(lambda word: f"[{word}]"), "      "))
     return "\n".join(lines)
 
 
@@ -52,7 +46,7 @@ def render(reply: Reply) -> str:
     if reply.url:
         parts.append(f"  <{reply.url}>")
     if reply.text:
-        parts.append(_wrap(_marked(reply.text), "  "))
+        parts.append(_wrap(reply.text, "  "))
     if reply.items:
         parts.append("\n".join(_item(item) for item in reply.items))
     if reply.footer:

@@ -60,7 +60,9 @@ def _item_value(item: ReplyItem, limit: int) -> str:
     pointer = article_pointer(item.article_id) if item.article_id is not None else ""
     # Discord links a bare address in a field; it goes first so a cut text never loses it.
     link = f"{item.url}\n" if item.url and len(item.url) < limit // 2 else ""
-    return (link + clip(item.text, limit - len(link), pointer)).strip() or EMPTY_FIELD
+    return (
+        link + clip(item.marked(lambda word: f"{MARK}{word}{MARK}"), limit - len(link), pointer)
+    ).strip() or EMPTY_FIELD
 
 
 def embed_size(embed: discord.Embed) -> int:

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.clip import MARK, clip
-from bot.models import Paging, Reply, ReplyItem
+from bot.adapters.clip import clip
+from bot.models import MATCH_END, MATCH_START, Paging, Reply, ReplyItem
 
 # Slack's limits (https://api.slack.com/reference/block-kit/blocks).
 BLOCKS_PER_MESSAGE = 50
@@ -24,7 +24,7 @@ HEADER_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
 FIELDS_PER_SECTION = 10
 FIELD_TEXT_LIMIT = 2000
-CONTEXT_TEXT_LIMIT = 3000
+FOOTER_LIMIT = 300  # ours: a footer is one line under the reply
 FALLBACK_TEXT_LIMIT = 40_000
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
@@ -34,7 +34,8 @@ BUTTONS_PER_ACTIONS = 25
 PAGE_ACTION = "news_page"  # Prev/Next: the value names the command, its options and the asker
 PICK_ACTION = "news_pick"  # a picked article: the value names the command and the article
 
-_MARKED = re.compile(r"\*\*(.+?)\*\*")
+_MARKED = re.compile(f"{MATCH_START}(.+?){MATCH_END}")
+_LEFT_MARK = re.compile(f"[{MATCH_START}{MATCH_END}]")  # one a cut left unpaired
 Block = dict[str, Any]
 
 
@@ -44,8 +45,13 @@ def escape(text: str) -> str:
 
 
 def mrkdwn(text: str) -> str:
-    """Escaped text with matched words (`**word**`) in Slack's bold."""
-    return _MARKED.sub(r"*\1*", escape(text))
+    """Escaped text with matched words (between MATCH_START and MATCH_END) in Slack's bold."""
+    return _LEFT_MARK.sub("", _MARKED.sub(r"*\1*", escape(text)))
+
+
+def _marked_text(item: ReplyItem) -> str:
+    """The item's text with its matched words enclosed, for `fit` to cut and embolden."""
+    return item.marked(lambda word: f"{MATCH_START}{word}{MATCH_END}")
 
 
 def fit(text: str, limit: int, suffix: str = "") -> str:
@@ -79,7 +85,7 @@ def _item_head(item: ReplyItem) -> str:
         head.append(f"#{item.article_id}")
     if item.date is not None:
         head.append(item.date.isoformat())
-    head.append(item.title.replace(MARK, ""))
+    head.append(item.title)
     return " · ".join(head)
 
 
@@ -89,7 +95,7 @@ def _item_block(item: ReplyItem) -> Block:
     pointer = f" (read more: /news article {item.article_id})" if item.article_id else ""
     text = f"*{head}*"
     if item.text:
-        text += "\n" + fit(item.text, SECTION_TEXT_LIMIT - len(text) - 1, pointer)
+        text += "\n" + fit(_marked_text(item), SECTION_TEXT_LIMIT - len(text) - 1, pointer)
     return _section(text)
 
 
@@ -100,7 +106,7 @@ def _field_blocks(items: tuple[ReplyItem, ...]) -> list[Block]:
         fields = []
         for item in items[start : start + FIELDS_PER_SECTION]:
             head = fit(_item_head(item), 200)
-            body = fit(item.text, FIELD_TEXT_LIMIT - len(head) - 3) if item.text else ""
+            body = fit(_marked_text(item), FIELD_TEXT_LIMIT - len(head) - 3) if item.text else ""
             fields.append(_mrkdwn_object(f"*{head}*" + (f"\n{body}" if body else "")))
         blocks.append({"type": "section", "fields": fields})
     return blocks
@@ -111,7 +117,8 @@ def _text_blocks(reply: Reply) -> list[Block]:
     pointer = ""
     if reply.paging and reply.paging.command == "article":
         pointer = f" (continued: /news article {reply.paging.option('article')})"
-    return [_section(fit(reply.text, SECTION_TEXT_LIMIT, pointer))]
+    shown = fit(reply.text, SECTION_TEXT_LIMIT, pointer)
+    return [_section(shown)] if shown else []
 
 
 def fallback_text(reply: Reply) -> str:
@@ -145,7 +152,7 @@ def render_message(reply: Reply, actions: list[Block] | None = None) -> Message:
     blocks: list[Block] = [{"type": "header", "text": plain(title, HEADER_LIMIT)}]
     if reply.text:
         blocks.extend(_text_blocks(reply))
-    footer = reply.footer
+    note = ""
     if reply.items:
         blocks.append({"type": "divider"})
         room = BLOCKS_PER_MESSAGE - len(blocks) - len(actions) - 1  # one for the footer
@@ -155,11 +162,12 @@ def render_message(reply: Reply, actions: list[Block] | None = None) -> Message:
         shown = item_blocks[:room]
         blocks.extend(shown)
         hidden = _hidden_items(hits, others, len(shown))
-        if hidden:
-            note = f"{hidden} more not shown"
-            footer = f"{footer} · {note}" if footer else note
+        note = f"{hidden} more not shown" if hidden else ""
+    # The note on hidden items is never the part cut off.
+    footer = fit(reply.footer, FOOTER_LIMIT - len(note) - 3)
+    footer = " · ".join(part for part in (footer, note) if part)
     if footer:
-        blocks.append({"type": "context", "elements": [_mrkdwn_object(fit(footer, 300))]})
+        blocks.append({"type": "context", "elements": [_mrkdwn_object(footer)]})
     blocks.extend(actions)
     return Message(fallback_text(reply), blocks)
 
