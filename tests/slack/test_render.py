@@ -20,6 +20,9 @@ text = st.lists(
 ).map("".join) | st.text(max_size=9000)
 
 
+URLS = ["", "https://example.com/a?b=1&c=<2>|x", "javascript:alert(1)", "https://" + "x" * 5000]
+
+
 def check(reply: Reply, owner: str = "UBOB00001") -> None:
     message = render.render_message(reply, render.paging_actions(reply, owner))
     payload = message.as_kwargs()
@@ -37,6 +40,7 @@ def check(reply: Reply, owner: str = "UBOB00001") -> None:
     ),
     error=st.booleans(),
     pages=st.integers(1, 40),
+    url=st.sampled_from(URLS),
 )
 def test_any_reply_renders_within_every_block_kit_limit(
     title: str,
@@ -45,6 +49,7 @@ def test_any_reply_renders_within_every_block_kit_limit(
     items: list[tuple[str, str, int | None, bool]],
     error: bool,
     pages: int,
+    url: str,
 ) -> None:
     reply = Reply(
         title=title,
@@ -52,12 +57,15 @@ def test_any_reply_renders_within_every_block_kit_limit(
         footer=footer,
         error=error,
         items=tuple(
-            ReplyItem.matched(t, x, a, dt.date(2024, 12, 4)) if a and dated else ReplyItem(t, x, a)
+            ReplyItem.matched(t, x, a, dt.date(2024, 12, 4))
+            if a and dated
+            else ReplyItem(t, x, a, url=url)
             for t, x, a, dated in items
         ),
         page=min(2, pages),
         pages=pages,
         paging=Paging("search", (("query", body[:3000]),)),
+        url=url,
     )
     check(reply)
 
@@ -92,4 +100,16 @@ def test_buttons_are_left_out_when_a_query_is_too_long_for_their_value() -> None
         "search",
         {"query": "nato", "page": 2},
         "UBOB00001",
+    )
+
+
+def test_links_to_the_original_are_escaped_and_only_for_web_addresses() -> None:
+    url = "https://example.com/a?b=1&c=<2>|x"
+    assert render.link(url, "Title") == "<https://example.com/a?b=1&amp;c=&lt;2&gt;%7Cx|Title>"
+    assert render.link("javascript:alert(1)", "Title") == "Title"
+    item = ReplyItem("Rutte", "NATO", article_id=1, url="https://example.com/rutte")
+    message = render.render_message(Reply(title="x", items=(item,), url="https://example.com/r"))
+    assert message.blocks[2]["text"]["text"].startswith("*<https://example.com/rutte|#1 · Rutte>*")
+    assert message.blocks[-1]["elements"][0]["text"].startswith(
+        "<https://example.com/r|Original article>"
     )

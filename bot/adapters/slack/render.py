@@ -25,6 +25,7 @@ SECTION_TEXT_LIMIT = 3000
 FIELDS_PER_SECTION = 10
 FIELD_TEXT_LIMIT = 2000
 FOOTER_LIMIT = 300  # ours: a footer is one line under the reply
+URL_LIMIT = 1000  # a link in mrkdwn: longer ones are left out rather than cut
 FALLBACK_TEXT_LIMIT = 40_000
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
@@ -47,6 +48,16 @@ def escape(text: str) -> str:
 def mrkdwn(text: str) -> str:
     """Escaped text with matched words (between MATCH_START and MATCH_END) in Slack's bold."""
     return _LEFT_MARK.sub("", _MARKED.sub(r"*\1*", escape(text)))
+
+
+def link(url: str, text: str) -> str:
+    """`text` (already mrkdwn) linked to a web address; just `text` for anything that is
+    not a plain http(s) address. `|` would end the address, `<>&` must be escaped."""
+    if not url.startswith(("http://", "https://")) or len(url) > URL_LIMIT:
+        return text
+    if any(char.isspace() for char in url):
+        return text
+    return f"<{escape(url).replace('|', '%7C')}|{text}>"
 
 
 def _marked_text(item: ReplyItem) -> str:
@@ -93,7 +104,7 @@ def _item_block(item: ReplyItem) -> Block:
     """An article hit as a section: bold head, then its text."""
     head = fit(_item_head(item), 300)
     pointer = f" (read more: /news article {item.article_id})" if item.article_id else ""
-    text = f"*{head}*"
+    text = f"*{link(item.url, head)}*"
     if item.text:
         text += "\n" + fit(_marked_text(item), SECTION_TEXT_LIMIT - len(text) - 1, pointer)
     return _section(text)
@@ -130,6 +141,8 @@ def fallback_text(reply: Reply) -> str:
         lines.append(_item_head(item) + (f": {item.text}" if item.text else ""))
     if reply.footer:
         lines.append(reply.footer)
+    if reply.url:
+        lines.append(reply.url)
     return fit("\n".join(lines), FALLBACK_TEXT_LIMIT) or "newsbot"
 
 
@@ -163,9 +176,10 @@ def render_message(reply: Reply, actions: list[Block] | None = None) -> Message:
         blocks.extend(shown)
         hidden = _hidden_items(hits, others, len(shown))
         note = f"{hidden} more not shown" if hidden else ""
-    # The note on hidden items is never the part cut off.
+    # The link and the note on hidden items are never the parts cut off.
+    source = link(reply.url, "Original article") if reply.url else ""
     footer = fit(reply.footer, FOOTER_LIMIT - len(note) - 3)
-    footer = " · ".join(part for part in (footer, note) if part)
+    footer = " · ".join(part for part in (source, footer, note) if part)
     if footer:
         blocks.append({"type": "context", "elements": [_mrkdwn_object(footer)]})
     blocks.extend(actions)
