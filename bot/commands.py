@@ -698,7 +698,9 @@ class Commands(FeedCommands):
 
     async def topics(self, period: str = "week") -> Reply:
         window = await self.window(period)
-        counts, total = await self.store.topic_counts(window.start, window.end)
+        # Without a period before to compare with, only the most frequent are shown.
+        shown = TOPICS_SHOWN if window.previous_start is None else None
+        counts, total = await self.store.topic_counts(window.start, window.end, shown)
         if not counts:
             return Reply(
                 title="No topics yet",

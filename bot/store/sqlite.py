@@ -422,6 +422,14 @@ class Store:
             sql = "SELECT a.* FROM articles a WHERE a.date BETWEEN ? AND ?"
             params: tuple[object, ...] = (start.isoformat(), end.isoformat())
         else:
+            # The topic's day counts say from which day on its newest `limit` articles
+            # lie, so a topic in thousands of articles reads only about `limit` of them.
+            async with self._query(
+                _NEWEST_DAYS_OF_TOPIC, (topic_key, *_days(start, end), limit)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                start = max(start, dt.date.fromisoformat(row[0]))
             sql = (
                 "SELECT a.* FROM articles a JOIN article_topics at ON at.article_id = a.id"
                 " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ? AND ? AND t.key = ?"
@@ -432,26 +440,33 @@ class Store:
         ) as cursor:
             return [_row_article(row) async for row in cursor]
 
-    async def topic_counts(self, start: dt.date, end: dt.date) -> tuple[dict[str, int], int]:
-        """How many articles dated start..end carry each topic key, and how many articles.
+    async def topic_counts(
+        self, start: dt.date, end: dt.date, limit: int | None = None
+    ) -> tuple[dict[str, int], int]:
+        """How many articles dated start..end carry each topic key (the `limit` most
+        frequent, or all), and how many articles.
 
         The dict is ordered by frequency, then by how prominent the topic is in its articles.
+        Read from the counts kept per day (``topic_days``), or for the most frequent of
+        all time, from the totals kept per topic.
         """
-        window = (start.isoformat(), end.isoformat())
-        async with self._query(
-            "SELECT t.key, count(*) FROM article_topics at"
-            " JOIN articles a ON a.id = at.article_id JOIN topics t ON t.id = at.topic_id"
-            " WHERE a.date BETWEEN ? AND ? GROUP BY t.id"
-            # Most frequent first; among equals, the ones articles rank as their main topic.
-            " ORDER BY count(*) DESC, avg(at.rank), t.key",
-            window,
-        ) as cursor:
-            counts = {row[0]: int(row[1]) async for row in cursor}
-        async with self._query(
-            "SELECT count(*) FROM articles WHERE date BETWEEN ? AND ?", window
-        ) as cursor:
-            row = await cursor.fetchone()
-        return counts, int(row[0]) if row else 0
+        async with self._reading() as db:
+            async with db.execute(
+                "SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN ? AND ?",
+                _days(start, end),
+            ) as cursor:
+                row = await cursor.fetchone()
+            total = int(row[0]) if row else 0
+            if limit is not None and start == dt.date.min:
+                return await _most_frequent_topics(db, end, limit), total
+            async with db.execute(
+                "SELECT t.key, sum(d.articles) AS n FROM topic_days d"
+                " JOIN topics t ON t.id = d.topic_id WHERE d.day BETWEEN ? AND ?"
+                # Most frequent first; among equals, the ones articles rank as their main topic.
+                " GROUP BY d.topic_id ORDER BY n DESC, sum(d.rank_sum) * 1.0 / n, t.key LIMIT ?",
+                (*_days(start, end), -1 if limit is None else limit),
+            ) as cursor:
+                return {row[0]: int(row[1]) for row in await cursor.fetchall()}, total
 
     async def topic_labels(self, keys: Sequence[str]) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -468,9 +483,8 @@ class Store:
         """(key, label) of topics whose key contains `word`, most used first."""
         pattern = f"%{_like_escape(word)}%"
         async with self._query(
-            "SELECT t.key, t.label FROM topics t LEFT JOIN article_topics at ON at.topic_id = t.id"
-            " WHERE t.key LIKE ? ESCAPE '\\' GROUP BY t.id ORDER BY count(at.article_id) DESC"
-            " LIMIT ?",
+            "SELECT key, label FROM topics WHERE key LIKE ? ESCAPE '\\'"
+            " ORDER BY articles DESC, id LIMIT ?",
             (pattern, limit),
         ) as cursor:
             return [(row[0], row[1]) async for row in cursor]
@@ -517,7 +531,7 @@ class Store:
             " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 1"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END,"
-            " (SELECT count(*) FROM article_topics WHERE topic_id = topics.id) DESC, label"
+            " articles DESC, label"
             " LIMIT ?",
             (f"%{escaped}%", max_label_chars, typed, f"{escaped}%", f"% {escaped}%", limit * 2),
         ) as cursor:
@@ -592,6 +606,50 @@ def _tie_at_edge(scores: Sequence[float], before: int, limit: int) -> bool:
     return (before > 0 and scores[0] == scores[first]) or (
         last + 1 < len(scores) and scores[last] == scores[last + 1]
     )
+
+
+# The first day of a window from which on a topic has `limit` articles (none: fewer).
+_NEWEST_DAYS_OF_TOPIC = (
+    "SELECT day FROM (SELECT d.day, sum(d.articles) OVER (ORDER BY d.day DESC) AS running"
+    " FROM topic_days d JOIN topics t ON t.id = d.topic_id"
+    " WHERE t.key = ? AND d.day BETWEEN ? AND ?) WHERE running >= ? LIMIT 1"
+)
+
+
+def _days(start: dt.date, end: dt.date) -> tuple[str, str]:
+    return start.isoformat(), end.isoformat()
+
+
+async def _most_frequent_topics(
+    db: aiosqlite.Connection, end: dt.date, limit: int
+) -> dict[str, int]:
+    """The `limit` topics with most articles dated up to `end`, from the all-time totals.
+
+    Articles dated after `end` (held until their day) are taken off their topics' totals.
+    That can lower a topic by any amount, so all topics are read down to the count of the
+    (`limit` + number of such topics)-th, ties included; no topic below it can rank.
+    """
+    async with db.execute(
+        "SELECT topic_id, sum(articles), sum(rank_sum) FROM topic_days WHERE day > ?"
+        " GROUP BY topic_id",
+        (end.isoformat(),),
+    ) as cursor:
+        held = {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
+    async with db.execute(
+        "SELECT id, key, articles, rank_sum FROM topics WHERE articles >= coalesce("
+        " (SELECT articles FROM topics ORDER BY articles DESC LIMIT 1 OFFSET ?), 0)"
+        " AND articles > 0",
+        (limit + len(held) - 1,),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    ranked: list[tuple[int, float, str]] = []
+    for topic_id, key, articles, rank_sum in rows:
+        held_articles, held_ranks = held.get(topic_id, (0, 0))
+        count = articles - held_articles
+        if count > 0:
+            ranked.append((count, (rank_sum - held_ranks) / count, key))
+    ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return {key: count for count, _, key in ranked[:limit]}
 
 
 _INSERT_ARTICLE = (

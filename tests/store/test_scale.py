@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import random
 import sqlite3
 import threading
 from pathlib import Path
@@ -13,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.store import PreparedArticle, Store
+from bot.store import PreparedArticle, Store, TopicLabel
 from bot.store.fts import to_fts_query
+from bot.store.sqlite import _migrations
 
 BBC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbc-news-summary.jsonl"
 
@@ -99,3 +101,137 @@ async def test_a_command_is_answered_while_another_query_is_still_running(
     finally:
         release.set()
         await running
+
+
+# -- topic counts kept per day ------------------------------------------------------------
+
+RECOUNT_DAYS = (
+    "SELECT a.date, at.topic_id, count(*), sum(at.rank) FROM article_topics at"
+    " JOIN articles a ON a.id = at.article_id GROUP BY a.date, at.topic_id ORDER BY 1, 2"
+)
+KEPT_DAYS = "SELECT day, topic_id, articles, rank_sum FROM topic_days ORDER BY 1, 2"
+RECOUNT_TOTALS = (
+    "SELECT t.id, count(at.topic_id), coalesce(sum(at.rank), 0) FROM topics t"
+    " LEFT JOIN article_topics at ON at.topic_id = t.id GROUP BY t.id ORDER BY 1"
+)
+KEPT_TOTALS = "SELECT id, articles, rank_sum FROM topics ORDER BY 1"
+RECOUNT_ARTICLE_DAYS = "SELECT date, count(*) FROM articles GROUP BY date ORDER BY 1"
+KEPT_ARTICLE_DAYS = "SELECT day, articles FROM article_days ORDER BY 1"
+# The trending query newsbot ran before it kept counts: every article's topics, grouped.
+OLD_TOPIC_COUNTS = (
+    "SELECT t.key, count(*) FROM article_topics at"
+    " JOIN articles a ON a.id = at.article_id JOIN topics t ON t.id = at.topic_id"
+    " WHERE a.date BETWEEN ? AND ? GROUP BY t.id ORDER BY count(*) DESC, avg(at.rank), t.key"
+)
+
+
+def with_topics(source: str, day: dt.date, names: list[str], body: str = "") -> PreparedArticle:
+    return PreparedArticle(
+        make_article(source, f"About {names[0]}", day, body or " ".join(names) + "."),
+        topics=tuple(TopicLabel(name.lower(), name) for name in names),
+    )
+
+
+def assert_counts_match_a_recount(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        for kept, recount in (
+            (KEPT_DAYS, RECOUNT_DAYS),
+            (KEPT_TOTALS, RECOUNT_TOTALS),
+            (KEPT_ARTICLE_DAYS, RECOUNT_ARTICLE_DAYS),
+        ):
+            assert db.execute(kept).fetchall() == db.execute(recount).fetchall(), kept
+
+
+def some_articles(rng: random.Random, count: int, tag: str) -> list[PreparedArticle]:
+    names = ["NATO", "Putin", "Gaza", "Apple", "Bitcoin", "Oil", "Kyiv", "Tesla", "Rain"]
+    return [
+        with_topics(
+            f"{tag}{n}.txt",
+            dt.date(2024, 5, 1) + dt.timedelta(days=rng.randrange(40)),
+            rng.sample(names, rng.randint(1, 5)),
+            f"{tag} story {n}.",
+        )
+        for n in range(count)
+    ]
+
+
+async def test_topic_counts_equal_a_recount_after_inserts_edits_and_deletes(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(3)
+    path = tmp_path / "news.db"
+    async with Store.open(path) as store:
+        await store.save_articles(some_articles(rng, 60, "a"))
+        assert_counts_match_a_recount(path)
+        # edits: new dates, new topics (same sources, new content)
+        await store.save_articles(some_articles(rng, 25, "a"))
+        assert_counts_match_a_recount(path)
+        # topics recomputed for stored articles
+        stored = await store.articles_after(0, 10)
+        await store.update_derived(
+            [
+                PreparedArticle(a, topics=(TopicLabel("snow", "Snow"), TopicLabel("oil", "Oil")))
+                for a in stored
+            ]
+        )
+        assert_counts_match_a_recount(path)
+        # deletes, and a date changed directly
+        async with store.write() as db:
+            await db.execute("DELETE FROM articles WHERE id % 3 = 0")
+            await db.execute("UPDATE articles SET date = '2024-07-01' WHERE id % 5 = 1")
+        assert_counts_match_a_recount(path)
+        with sqlite3.connect(path) as db:
+            for start, end in (("2024-05-01", "2024-05-07"), ("2024-05-10", "2024-06-30")):
+                old = db.execute(OLD_TOPIC_COUNTS, (start, end)).fetchall()
+                counts, total = await store.topic_counts(
+                    dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+                )
+                assert list(counts.items()) == [(key, n) for key, n in old]
+                assert (
+                    total
+                    == db.execute(
+                        "SELECT count(*) FROM articles WHERE date BETWEEN ? AND ?", (start, end)
+                    ).fetchone()[0]
+                )
+
+
+async def test_most_frequent_topics_of_all_time_leave_out_articles_held_for_later(
+    store: Store,
+) -> None:
+    rng = random.Random(5)
+    await store.save_articles(some_articles(rng, 50, "a"))
+    # Held until their day: many future articles about Tesla must not make it frequent.
+    await store.save_articles(
+        [with_topics(f"f{n}.txt", dt.date(2024, 9, 1), ["Tesla"], f"f{n}") for n in range(60)]
+    )
+    end = dt.date(2024, 8, 1)
+    counts, total = await store.topic_counts(dt.date.min, end, limit=4)
+    path = store.path
+    with sqlite3.connect(path) as db:
+        old = db.execute(OLD_TOPIC_COUNTS, ("0001-01-01", end.isoformat())).fetchall()
+    assert list(counts.items()) == [(key, n) for key, n in old[:4]]
+    assert total == 50
+
+
+async def test_migration_fills_in_the_counts_of_an_existing_archive(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(path) as db:
+        for number, _, sql in _migrations():
+            if number < 5:
+                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.executemany(
+            "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
+            " updated_at) VALUES (?, ?, 't', ?, 'b', ?, 'x', 'x')",
+            [(n, f"{n}.txt", f"2024-01-0{1 + n % 3}", f"h{n}") for n in range(1, 10)],
+        )
+        db.executemany(
+            "INSERT INTO topics (id, key, label) VALUES (?, ?, ?)", [(1, "a", "A"), (2, "b", "B")]
+        )
+        db.executemany(
+            "INSERT INTO article_topics (article_id, topic_id, rank) VALUES (?, ?, ?)",
+            [(n, 1 + n % 2, n % 4 + 1) for n in range(1, 10)] + [(2, 2, 2), (4, 2, 3)],
+        )
+    async with Store.open(path) as store:
+        counts, total = await store.topic_counts(dt.date(2024, 1, 1), dt.date(2024, 1, 2))
+    assert_counts_match_a_recount(path)
+    assert total == 6 and sum(counts.values()) > 0
