@@ -358,7 +358,7 @@ class Store:
 
         Any user text is safe: it is turned into quoted FTS5 terms first. The full-text
         index ranks the matches by itself and hands over only the page (and one neighbour
-        on each side, to see ties), so only the page's rows are read from articles.
+        on each side, to see ties), with the count, in one statement.
         """
         fts_query = to_fts_query(user_query)
         if fts_query is None:
@@ -366,45 +366,33 @@ class Store:
         before = min(offset, 1)
         async with self._reading() as db:
             async with db.execute(
-                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts_query,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            total = int(row[0]) if row else 0
-            if total == 0:
-                return [], 0
-            async with db.execute(
                 _SEARCH_RANKED, (fts_query, limit + before + 1, offset - before)
             ) as cursor:
                 ranked = list(await cursor.fetchall())
-            scores = [row["score"] for row in ranked]
-            tie = _tie_at_edge(scores, before, limit)
+            if not ranked:  # no match, or a page after the last
+                async with db.execute(_SEARCH_COUNT, (fts_query,)) as cursor:
+                    row = await cursor.fetchone()
+                return [], int(row[0]) if row else 0
+            page = ranked[before : before + limit]
+            tie = _tie_at_edge([row["score"] for row in ranked], before, limit)
             if tie:
                 # Equal scores across the page's edge: which of them are on the page then
                 # depends on their dates, so every match is joined and sorted.
                 async with db.execute(_SEARCH_ALL, (fts_query, limit, offset)) as cursor:
-                    page = [(row["id"], row["snippet"]) for row in await cursor.fetchall()]
-            else:
-                page = [(row["rowid"], row["snippet"]) for row in ranked[before : before + limit]]
-            marks = ",".join("?" * len(page))
-            async with db.execute(
-                f"SELECT id, title, date FROM articles WHERE id IN ({marks})",
-                [article_id for article_id, _ in page],
-            ) as cursor:
-                stored = {row["id"]: row for row in await cursor.fetchall()}
+                    page = list(await cursor.fetchall())
         hits = [
             SearchHit(
-                id=article_id,
-                title=stored[article_id]["title"],
-                date=dt.date.fromisoformat(stored[article_id]["date"]),
-                snippet=snippet,
+                id=row["id"],
+                title=row["title"],
+                date=dt.date.fromisoformat(row["date"]),
+                snippet=row["snippet"],
             )
-            for article_id, snippet in page
-            if article_id in stored
+            for row in page
         ]
-        if not tie:  # in score order; among equal scores (all on this page) newest first
-            score_of = dict(zip((row["rowid"] for row in ranked), scores, strict=True))
-            hits.sort(key=lambda hit: (score_of[hit.id], -hit.date.toordinal(), -hit.id))
-        return hits, total
+        if not tie:  # equal scores are all on this page: newest first among them
+            score = {row["id"]: row["score"] for row in page}
+            hits.sort(key=lambda hit: (score[hit.id], -hit.date.toordinal(), -hit.id))
+        return hits, int(ranked[0]["total"])
 
     async def newest_date(self, up_to: dt.date) -> dt.date | None:
         """The newest article date not after `up_to` (future-dated articles are held)."""
@@ -581,16 +569,19 @@ class Store:
 # Matched words are wrapped in models.MATCH_START / MATCH_END (control characters no
 # article holds); ReplyItem.matched turns them into typed spans.
 _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
-# Ranked inside FTS5 with bm25 (title weighted 5:1): only the rows asked for leave the
-# full-text index with a snippet. (``ORDER BY rank`` is no faster, and reading its value
-# back makes FTS5 compute bm25's statistics a second time.)
+# Ranked inside FTS5 with bm25 (title weighted 5:1): SQLite computes the other columns
+# (snippet, date) only for rows that make the page. (``ORDER BY rank`` is no faster, and
+# reading its value back makes FTS5 compute bm25's statistics a second time.)
 _SEARCH_RANKED = (
-    f"SELECT rowid, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet"
-    " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score LIMIT ? OFFSET ?"
+    f"SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet,"
+    " title, (SELECT date FROM articles WHERE id = articles_fts.rowid) AS date,"
+    " (SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1) AS total"
+    " FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3"
 )
+_SEARCH_COUNT = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
 # Every match joined and sorted, in the same order: only when scores tie across a page edge.
 _SEARCH_ALL = (
-    f"SELECT a.id, {_SNIPPET} AS snippet"
+    f"SELECT a.id, a.title, a.date, {_SNIPPET} AS snippet"
     " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
     " WHERE articles_fts MATCH ?"
     " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC, a.id DESC LIMIT ? OFFSET ?"
@@ -629,12 +620,14 @@ async def _most_frequent_topics(
     That can lower a topic by any amount, so all topics are read down to the count of the
     (`limit` + number of such topics)-th, ties included; no topic below it can rank.
     """
+    held: dict[int, tuple[int, int]] = {}
+    # Summed here: grouping in SQL makes SQLite walk every topic's days in topic order.
     async with db.execute(
-        "SELECT topic_id, sum(articles), sum(rank_sum) FROM topic_days WHERE day > ?"
-        " GROUP BY topic_id",
-        (end.isoformat(),),
+        "SELECT topic_id, articles, rank_sum FROM topic_days WHERE day > ?", (end.isoformat(),)
     ) as cursor:
-        held = {row[0]: (int(row[1]), int(row[2])) for row in await cursor.fetchall()}
+        for topic_id, articles, rank_sum in await cursor.fetchall():
+            before = held.get(topic_id, (0, 0))
+            held[topic_id] = (before[0] + articles, before[1] + rank_sum)
     async with db.execute(
         "SELECT id, key, articles, rank_sum FROM topics WHERE articles >= coalesce("
         " (SELECT articles FROM topics ORDER BY articles DESC LIMIT 1 OFFSET ?), 0)"
