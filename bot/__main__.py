@@ -33,8 +33,9 @@ from bot.config import (
 from bot.delivery import Delivery
 from bot.feeds.service import FeedService
 from bot.ingest.derive import derivation_signature, prepare_article
+from bot.ingest.discover import SETTLE_SECONDS
 from bot.ingest.seed import IngestError, parse_date
-from bot.ingest.service import IngestReport, ingest_paths, refresh_derived
+from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_derived
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
 from bot.store import Store, StoreError
@@ -63,6 +64,7 @@ async def ingest_configured(
     paths: Sequence[Path] | None = None,
     default_date: dt.date | None = None,
     show_progress: bool = False,
+    settle_seconds: float = 0,
 ) -> IngestReport:
     """Ingest `paths` (default: the seeds folder) with the configured limits, after
     refreshing stored summaries and topics made by an older text pipeline."""
@@ -78,8 +80,20 @@ async def ingest_configured(
         max_bytes=config.seeds_max_file_bytes,
         default_date=default_date or today,
         progress=_progress_bar if show_progress else None,
+        settle_seconds=settle_seconds,
     )
     report.refreshed = refreshed
+    return report
+
+
+async def poll_seeds(
+    store: Store, config: AdminConfig, problems: ProblemLog, settle_seconds: float = 0
+) -> IngestReport:
+    """Ingest the seeds folder for the bot, logging each problem once until its file changes.
+    The scheduler's polls pass a settle interval: a file that just appeared may still be
+    being copied."""
+    report = await ingest_configured(store, config, settle_seconds=settle_seconds)
+    problems.log(report)
     return report
 
 
@@ -95,6 +109,8 @@ async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
         )
     for error in report.rejected:
         print(f"rejected: {error}")
+    for note in report.skipped:
+        print(f"skipped: {note}")
     for result in report.duplicate:
         print(f"duplicate: {result.source} has the same content as {result.duplicate_of}")
     print(report.summary_line())
@@ -123,7 +139,7 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
 
 async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
     async with Store.open(config.database_path) as store:
-        await ingest_configured(store, config)
+        await poll_seeds(store, config, ProblemLog())
         print(await answer(make_commands(store, config), " ".join(args.line)))
     return 0
 
@@ -168,11 +184,12 @@ async def run_all(runners: Sequence[Coroutine[Any, Any, None]]) -> None:
 async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     async with Store.open(config.database_path) as store:
-        report = await ingest_configured(store, config)
+        problems = ProblemLog()
+        report = await poll_seeds(store, config, problems)
         log.info("seeds: %s", report.summary_line())
         delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
         await delivery.sync_config(config.subscriptions)
-        ingest = functools.partial(ingest_configured, store, config)
+        ingest = functools.partial(poll_seeds, store, config, problems, SETTLE_SECONDS)
         fetcher = AiohttpFetcher(
             contact=config.fetch_contact,
             timeout_seconds=config.fetch_timeout_seconds,

@@ -28,7 +28,7 @@ from bot.feeds.entries import entry_article, entry_paragraphs, feed_source
 from bot.feeds.fulltext import main_text
 from bot.feeds.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.ingest.seed import IngestError
-from bot.ingest.service import IngestReport, Prepare, ingest_articles
+from bot.ingest.service import IngestReport, Prepare, ProblemLog, ingest_articles
 from bot.models import Article, FeedSpec
 from bot.ports import Clock, Fetcher, FetchError, SystemClock
 from bot.store import PreparedArticle, Store, TopicLabel
@@ -94,6 +94,7 @@ class FeedService:
         self.prepare = prepare
         self.clock: Clock = clock or SystemClock()
         self.on_change: Callable[[], Awaitable[None]] | None = None
+        self.problems = ProblemLog()
 
     # -- sources ----------------------------------------------------------------------------
 
@@ -201,6 +202,7 @@ class FeedService:
                 error=parsed.problem,
             ),
         )
+        self.problems.log(report, scope=feed.name)
         if report.added or report.updated:
             log.info("feed %s: %s", feed.name, report.summary_line())
         return PollResult("read", report, parsed.problem)

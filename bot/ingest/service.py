@@ -16,11 +16,13 @@ import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.ingest.clean import safe_name
+from bot.ingest.discover import discover
 from bot.ingest.seed import (
     IngestError,
     RejectedInput,
@@ -40,7 +42,6 @@ BATCH_SIZE = 256
 PARALLEL_THRESHOLD = 64
 # Batches queued on the worker processes ahead of the writer.
 PREPARE_AHEAD = 2
-SEED_SUFFIXES = {".txt", ".md", ""}
 
 Prepare = Callable[[Article], PreparedArticle]
 Progress = Callable[[int, int], None]
@@ -55,6 +56,10 @@ class IngestReport:
     unchanged: list[IngestResult] = field(default_factory=list)
     duplicate: list[IngestResult] = field(default_factory=list)
     rejected: list[IngestError] = field(default_factory=list)
+    # Folder entries that are not inputs (see bot.ingest.discover), and files left for a
+    # later poll because they changed within the settle interval.
+    skipped: list[IngestError] = field(default_factory=list)
+    waiting: list[Path] = field(default_factory=list)
     # Stored articles whose summaries and topics were recomputed for a newer text pipeline.
     refreshed: int = 0
 
@@ -70,28 +75,43 @@ class IngestReport:
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.duplicate)} duplicate, "
             f"{len(self.rejected)} rejected"
-        ) + (f", {self.refreshed} refreshed" if self.refreshed else "")
+        ) + "".join(
+            f", {count} {what}"
+            for count, what in ((len(self.waiting), "waiting"), (self.refreshed, "refreshed"))
+            if count
+        )
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
-    """Expand folders into their seed and .jsonl files, sorted; name missing paths."""
-    found: list[Path] = []
-    missing: list[IngestError] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                child
-                for child in sorted(path.rglob("*"))
-                if child.is_file()
-                and not any(part.startswith(".") for part in child.relative_to(path).parts)
-                and (child.suffix.lower() in SEED_SUFFIXES or child.suffix.lower() == ".jsonl")
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            missing.append(IngestError(str(path), "no such file or folder"))
-    # The same file named twice (a folder and a file in it) is read once.
-    return list(dict.fromkeys(found)), missing
+class ProblemLog:
+    """Logs each rejected or skipped input once, until its file changes.
+
+    The running bot polls the seeds folder (and feeds) every few minutes and its log is the
+    console chat: a bad file or entry would otherwise be reported again on every poll.
+    Each `scope` (the seeds folder, a feed) is remembered on its own.
+    """
+
+    def __init__(self) -> None:
+        self._shown: dict[str, set[tuple[str, tuple[int, int] | None]]] = {}
+
+    def log(self, report: IngestReport, scope: str = "") -> None:
+        shown = self._shown.get(scope, set())
+        current: set[tuple[str, tuple[int, int] | None]] = set()
+        problems = [("rejected", p) for p in report.rejected]
+        for kind, problem in problems + [("skipped", p) for p in report.skipped]:
+            key = (f"{kind}: {problem}", _version(problem.source))
+            if key not in shown and key not in current:
+                log.warning("%s", key[0])
+            current.add(key)
+        self._shown[scope] = current  # a file fixed and broken again is reported again
+
+
+def _version(source: str) -> tuple[int, int] | None:
+    """Size and modification time of the file a source name names, if it is one."""
+    try:
+        status = os.stat(source)
+    except (OSError, ValueError):
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def count_inputs(files: Sequence[Path]) -> int:
@@ -110,15 +130,26 @@ def count_inputs(files: Sequence[Path]) -> int:
 
 
 def _parse_all(
-    files: Sequence[Path], max_bytes: int, default_date: dt.date
+    files: Sequence[Path], max_bytes: int, default_date: dt.date, typed: dict[str, str]
 ) -> Iterator[Article | IngestError]:
+    """Every article or rejection of `files`; `typed` gets the name each article had before
+    names were resolved (the path as typed), where that differs."""
     for path in files:
+        resolved, as_typed = source_name(path), safe_name(str(path))
         try:
             if path.suffix.lower() == ".jsonl":
                 for item in parse_jsonl_file(path, default_date, max_bytes):
-                    yield item.error if isinstance(item, RejectedInput) else item
+                    if isinstance(item, RejectedInput):
+                        yield item.error
+                        continue
+                    if resolved != as_typed:
+                        typed[item.source] = as_typed + item.source.removeprefix(resolved)
+                    yield item
             else:
-                yield parse_seed_file(path, max_bytes)
+                article = parse_seed_file(path, max_bytes)
+                if resolved != as_typed:
+                    typed[article.source] = as_typed
+                yield article
         except IngestError as error:
             yield error
         except Exception as exc:  # a bug must not cost the other files
@@ -201,17 +232,26 @@ async def ingest_paths(
     max_bytes: int,
     default_date: dt.date,
     progress: Progress | None = None,
+    settle_seconds: float = 0,
 ) -> IngestReport:
-    """Ingest every article under `paths`; see the module docstring.
+    """Ingest every article under `paths`; see the module docstring. Files in a folder that
+    changed less than `settle_seconds` ago wait for a later call (bot.ingest.discover).
 
     A pipeline: while batch N is written, the next batches are being prepared on the
     worker processes (up to PREPARE_AHEAD of them, so the workers never wait for the
     writer), and the one after is parsed here.
     """
-    files, missing = discover(paths)
+    found = discover(paths, settle_seconds)
+    files = found.files
     total = count_inputs(files) if progress else 0
-    inputs = itertools.chain(missing, _parse_all(files, max_bytes, default_date))
-    return await ingest_articles(store, inputs, prepare, progress=progress, total=total)
+    typed: dict[str, str] = {}
+    inputs = itertools.chain(found.rejected, _parse_all(files, max_bytes, default_date, typed))
+    report = await ingest_articles(
+        store, inputs, prepare, progress=progress, total=total, typed_names=typed
+    )
+    report.skipped.extend(found.skipped)
+    report.waiting.extend(found.waiting)
+    return report
 
 
 async def ingest_articles(
@@ -221,9 +261,12 @@ async def ingest_articles(
     *,
     progress: Progress | None = None,
     total: int = 0,
+    typed_names: Mapping[str, str] | None = None,
 ) -> IngestReport:
     """Ingest parsed articles (and record the inputs that could not be parsed): the one
-    path every source takes, seed files and feeds alike."""
+    path every source takes, seed files and feeds alike. The caller reports the rejected
+    ones (ProblemLog). `typed_names` maps a source to the older name it may be stored under
+    (see _known_articles); it may fill up as `items` are read."""
     report = IngestReport()
     done = 0
     executor: Executor | None = None
@@ -266,7 +309,7 @@ async def ingest_articles(
         for batch in _batches(iter(items)):
             articles = [item for item in batch if isinstance(item, Article)]
             report.rejected.extend(item for item in batch if isinstance(item, IngestError))
-            known = await store.known_articles([article.source for article in articles])
+            known = await _known_articles(store, articles, typed_names or {})
             owners = await store.sources_by_hash([article.content_hash for article in articles])
             changed: list[Article] = []
             batch_copies: list[Article] = []
@@ -296,6 +339,21 @@ async def ingest_articles(
             saving.cancel()
         if executor is not None:
             executor.shutdown(cancel_futures=True)
-    for error in report.rejected:
-        log.warning("rejected %s", error)
     return report
+
+
+async def _known_articles(
+    store: Store, articles: Sequence[Article], typed: Mapping[str, str]
+) -> dict[str, tuple[int, str]]:
+    """source -> (id, content hash) of the stored ones. One stored under its path as typed
+    (before names were resolved) is renamed to its resolved name first, keeping its id."""
+    known = await store.known_articles([article.source for article in articles])
+    legacy = {
+        typed[article.source]: article.source
+        for article in articles
+        if article.source not in known and article.source in typed
+    }
+    if legacy and (found := await store.known_articles(list(legacy))):
+        await store.rename_sources({old: legacy[old] for old in found})
+        known.update({legacy[old]: stored for old, stored in found.items()})
+    return known

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -218,6 +218,14 @@ class Store:
         async with self._reading() as db:
             rows = await _rows_in(db, "content_hash", hashes)
         return {row["content_hash"]: row["source"] for row in rows}
+
+    async def rename_sources(self, renames: Mapping[str, str]) -> None:
+        """Give stored articles new source names (old -> new), keeping their ids."""
+        async with self.write() as db:
+            await db.executemany(
+                "UPDATE articles SET source = ? WHERE source = ?",
+                [(new, old) for old, new in renames.items()],
+            )
 
     async def save_articles(self, items: Sequence[PreparedArticle]) -> list[IngestResult]:
         """Insert new articles, update edited ones, skip unchanged ones; one transaction.
