@@ -59,6 +59,13 @@ class ReplyItem:
         text, marks = split_marks(snippet)
         return cls(title, text, article_id, date, marks=marks)
 
+    def heading(self, separator: str = " · ") -> str:
+        """`#12 · 2024-12-04 · Title`: how every renderer names an item."""
+        parts = [f"#{self.article_id}"] if self.article_id is not None else []
+        if self.date is not None:
+            parts.append(self.date.isoformat())
+        return separator.join([*parts, self.title])
+
     def marked(self, wrap: Callable[[str], str], escape: Callable[[str], str] = str) -> str:
         """`text` with every part escaped and each matched span wrapped (`**NATO**`)."""
         parts: list[str] = []

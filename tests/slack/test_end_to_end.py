@@ -207,3 +207,15 @@ async def test_hostile_article_text_mentions_nobody(
         response = await ask(fake, line)
         assert mentions(response) == []
         assert "&lt;!channel&gt;" in all_text(response) or "&lt;!here&gt;" in all_text(response)
+
+
+async def test_a_failed_admin_lookup_refuses_once_and_is_asked_again(
+    fake: FakeSlack, publisher: SlackPublisher
+) -> None:
+    fake.fail_next("users.info", "internal_error", status=500)
+    refused = await ask(fake, "status", user="UADA00001")
+    assert refused["response_type"] == "ephemeral"
+    allowed = await ask(fake, "status", user="UADA00001")
+    assert header(allowed) == "newsbot status"
+    await ask(fake, "status", user="UADA00001")
+    assert len(fake.calls("users.info")) == 2  # a real answer is kept for a while

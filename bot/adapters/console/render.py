@@ -25,13 +25,7 @@ def _wrap(text: str, indent: str) -> str:
 
 
 def _item(item: ReplyItem) -> str:
-    head = []
-    if item.article_id is not None:
-        head.append(f"#{item.article_id}")
-    if item.date is not None:
-        head.append(item.date.isoformat())
-    head.append(item.title)
-    lines = ["  " + "  ".join(head)]
+    lines = ["  " + item.heading("  ")]
     if item.url:
         lines.append(f"      <{item.url}>")
     if item.text:

@@ -45,15 +45,8 @@ def article_pointer(article_id: int) -> str:
 
 
 def _item_name(item: ReplyItem, limit: int) -> str:
-    head = []
-    if item.article_id is not None:
-        head.append(f"#{item.article_id}")
-    if item.date is not None:
-        head.append(item.date.isoformat())
-    prefix = " · ".join(head)
-    prefix = f"{prefix} · " if prefix else ""
-    title = item.title.replace(MARK, "")
-    return clip(prefix + title, limit) or EMPTY_FIELD
+    # A title's own ** must not turn the rest of the name bold.
+    return clip(item.heading().replace(MARK, ""), limit) or EMPTY_FIELD
 
 
 def _item_value(item: ReplyItem, limit: int) -> str:

@@ -42,24 +42,27 @@ class SlackAdmins:
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        answer = await self._workspace_admin(user_id) or await self._in_group(user_id)
-        self._cache[user_id] = (now + CACHE_SECONDS, answer)
+        admin = await self._workspace_admin(user_id)
+        in_group = None if admin else await self._in_group(user_id)
+        answer = bool(admin or in_group)
+        if answer or (admin is not None and in_group is not None):
+            self._cache[user_id] = (now + CACHE_SECONDS, answer)  # a failed look-up is not kept
         return answer
 
-    async def _workspace_admin(self, user_id: str) -> bool:
+    async def _workspace_admin(self, user_id: str) -> bool | None:
         try:
             user = (await self.client.users_info(user=user_id))["user"]
         except SlackApiError as exc:
             log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
-            return False
+            return None
         return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
-    async def _in_group(self, user_id: str) -> bool:
+    async def _in_group(self, user_id: str) -> bool | None:
         if self.group is None:
             return False
         try:
             members = await self.client.usergroups_users_list(usergroup=self.group)
         except SlackApiError as exc:
             log.warning("members of user group %s: %s", self.group, exc.response.get("error"))
-            return False
+            return None
         return user_id in (members.get("users") or [])

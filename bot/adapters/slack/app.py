@@ -75,6 +75,17 @@ def _failure(what: str) -> Answer:
     return Answer(render_message(reply), private=True)
 
 
+class _SameToken(logging.Filter):
+    """Bolt warns that the client's token wins over SLACK_BOT_TOKEN; it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOG = logging.getLogger("slack_bolt")
+BOLT_LOG.addFilter(_SameToken())
+
+
 class SlackBot:
     """`/news`, app mentions and buttons answered through `Commands`."""
 
@@ -82,7 +93,7 @@ class SlackBot:
         self.commands = commands
         self.admins = admins
         self.publisher = SlackPublisher(client)
-        self.app = AsyncApp(client=client, logger=logging.getLogger("slack_bolt"))
+        self.app = AsyncApp(client=client, logger=BOLT_LOG)
         self.app.command("/news")(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.action(re.compile(f"^{PAGE_ACTION}:"))(self._on_page)

@@ -90,19 +90,9 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": _mrkdwn_object(text)}
 
 
-def _item_head(item: ReplyItem) -> str:
-    head = []
-    if item.article_id is not None:
-        head.append(f"#{item.article_id}")
-    if item.date is not None:
-        head.append(item.date.isoformat())
-    head.append(item.title)
-    return " · ".join(head)
-
-
 def _item_block(item: ReplyItem) -> Block:
     """An article hit as a section: bold head, then its text."""
-    head = fit(_item_head(item), 300)
+    head = fit(item.heading(), 300)
     pointer = f" (read more: /news article {item.article_id})" if item.article_id else ""
     text = f"*{link(item.url, head)}*"
     if item.text:
@@ -116,7 +106,7 @@ def _field_blocks(items: tuple[ReplyItem, ...]) -> list[Block]:
     for start in range(0, len(items), FIELDS_PER_SECTION):
         fields = []
         for item in items[start : start + FIELDS_PER_SECTION]:
-            head = fit(_item_head(item), 200)
+            head = fit(item.heading(), 200)
             body = fit(_marked_text(item), FIELD_TEXT_LIMIT - len(head) - 3) if item.text else ""
             fields.append(_mrkdwn_object(f"*{head}*" + (f"\n{body}" if body else "")))
         blocks.append({"type": "section", "fields": fields})
@@ -138,7 +128,7 @@ def fallback_text(reply: Reply) -> str:
     if reply.text:
         lines.append(reply.text)
     for item in reply.items:
-        lines.append(_item_head(item) + (f": {item.text}" if item.text else ""))
+        lines.append(item.heading() + (f": {item.text}" if item.text else ""))
     if reply.footer:
         lines.append(reply.footer)
     if reply.url:
