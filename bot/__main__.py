@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -18,8 +19,9 @@ from typing import Any
 
 from dotenv import load_dotenv
 
-from bot.adapters.console.chat import answer, run_chat
+from bot.adapters.console.chat import respond, run_chat
 from bot.adapters.console.publisher import ConsolePublisher
+from bot.adapters.console.render import render
 from bot.adapters.http import AiohttpFetcher
 from bot.commands import Commands
 from bot.config import (
@@ -140,8 +142,9 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
 async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
     async with Store.open(config.database_path) as store:
         await poll_seeds(store, config, ProblemLog())
-        print(await answer(make_commands(store, config), " ".join(args.line)))
-    return 0
+        reply = await respond(make_commands(store, config), " ".join(args.line))
+    print(render(reply))
+    return 1 if reply.error else 0
 
 
 def start_platforms(
@@ -275,12 +278,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = load_config(resolve_config_path(args.config))
-        return asyncio.run(HANDLERS[args.subcommand](config, args))
+        code = asyncio.run(HANDLERS[args.subcommand](config, args))
+        sys.stdout.flush()  # here, so a closed pipe is noticed while it can be handled
+        return code
     except (ConfigError, SettingsError, StoreError, IngestError) as problem:
         print(f"newsbot: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`newsbot ask ... | head -1`): what is still buffered goes
+        # nowhere instead of raising again when Python flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command a closed pipe stopped
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ options and returns a Reply; adapters only render.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
+import re
 import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -27,7 +29,14 @@ from bot.store.feeds import Feed
 SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800
 SNIPPET_CHARS = 240
-MAX_QUERY_CHARS = 10_000
+ECHO_CHARS = 40  # what a member typed is quoted back at most this long
+# Ranges and lengths of options (documented in the README and the option descriptions).
+MAX_ID = 999_999_999
+MAX_PAGE = 1000
+QUERY_CHARS = 500
+NAME_CHARS = 200
+TERMS_CHARS = 1000
+SCHEDULE_CHARS = 100
 TOPICS_SHOWN = 10
 TOPIC_ARTICLES = 10
 DIGEST_ARTICLES = 50
@@ -51,11 +60,24 @@ class Option:
     required: bool = False
     min_value: int | None = None
     max_value: int | None = None
+    max_length: int | None = None  # str options
     # The console gives this option the rest of the line (search words, names).
     rest: bool = False
     # Which values Discord autocompletes: "article" titles or "topic" names.
     autocomplete: str | None = None
     choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every number has a range and every free text a length, so no input is unbounded.
+        if self.kind is int and (self.min_value is None or self.max_value is None):
+            raise ValueError(f"option {self.name}: an int option needs min_value and max_value")
+        if self.kind is str and not self.choices and self.max_length is None:
+            raise ValueError(f"option {self.name}: a text option needs max_length")
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        assert self.min_value is not None and self.max_value is not None
+        return self.min_value, self.max_value
 
 
 @dataclass(frozen=True)
@@ -86,7 +108,7 @@ class CommandContext:
 CONSOLE_CONTEXT = CommandContext()
 
 ARTICLE_ID = Option(
-    "article", "The article's number (shown as #12)", int, True, 1, None, autocomplete="article"
+    "article", "The article's number (shown as #12)", int, True, 1, MAX_ID, autocomplete="article"
 )
 PERIODS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
 PERIOD = Option(
@@ -107,15 +129,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "Words to look for; end a word with * to match its start",
                 str,
                 True,
+                max_length=QUERY_CHARS,
                 rest=True,
             ),
-            Option("page", "Which page of results", int, False, 1, None),
+            Option("page", f"Which page of results (1-{MAX_PAGE})", int, False, 1, MAX_PAGE),
         ),
     ),
     CommandSpec(
         "article",
         "Read an article in full",
-        (ARTICLE_ID, Option("page", "Which page of the article", int, False, 1, None)),
+        (
+            ARTICLE_ID,
+            Option("page", f"Which page of the article (1-{MAX_PAGE})", int, False, 1, MAX_PAGE),
+        ),
     ),
     CommandSpec(
         "summary",
@@ -139,6 +165,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "A person, place, organisation or phrase",
                 str,
                 True,
+                max_length=NAME_CHARS,
                 rest=True,
                 autocomplete="topic",
             ),
@@ -150,7 +177,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (
             PERIOD,
             Option(
-                "topic", "Only articles on this topic", str, False, rest=True, autocomplete="topic"
+                "topic",
+                "Only articles on this topic",
+                str,
+                False,
+                max_length=NAME_CHARS,
+                rest=True,
+                autocomplete="topic",
             ),
         ),
     ),
@@ -158,13 +191,33 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "subscribe",
         "Post news to this channel as it arrives, or as a scheduled digest",
         (
-            Option("topics", "Topics, comma-separated (default: all news)", str, False),
-            Option("keywords", "Words to look for, comma-separated", str, False),
-            Option("exclude", "Topics or words to leave out, comma-separated", str, False),
+            Option(
+                "topics",
+                "Topics, comma-separated (default: all news)",
+                str,
+                False,
+                max_length=TERMS_CHARS,
+            ),
+            Option(
+                "keywords", "Words to look for, comma-separated", str, False, max_length=TERMS_CHARS
+            ),
+            Option(
+                "exclude",
+                "Topics or words to leave out, comma-separated",
+                str,
+                False,
+                max_length=TERMS_CHARS,
+            ),
             Option(
                 "mode", "instant (default) or digest", str, False, choices=("instant", "digest")
             ),
-            Option("schedule", "Digest cron line, e.g. '0 8 * * *' (bot's timezone)", str, False),
+            Option(
+                "schedule",
+                "Digest cron line, e.g. '0 8 * * *' (bot's timezone)",
+                str,
+                False,
+                max_length=SCHEDULE_CHARS,
+            ),
             Option("backfill", "Also post the N latest articles now (0-100)", int, False, 0, 100),
             Option(
                 "on_this_day",
@@ -179,7 +232,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "unsubscribe",
         "Stop posting news to this channel (one subscription, or all made by command)",
-        (Option("id", "The subscription's number (shown as #3)", int, False, 1, None),),
+        (Option("id", "The subscription's number (shown as #3)", int, False, 1, MAX_ID),),
         admin=True,
     ),
     CommandSpec(
@@ -236,6 +289,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
 COMMANDS_BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 
 
+_OPTION_NAME = re.compile(r"[a-z_]{1,32}", re.ASCII)
+
+
 class UsageError(CommandError):
     """A command line that does not fit its command; carries the usage line."""
 
@@ -244,21 +300,44 @@ class UsageError(CommandError):
         super().__init__(problem, usage)
 
 
+def echo(typed: object) -> str:
+    """What a member typed, quoted back short enough to read."""
+    return repr(_clip(str(typed), ECHO_CHARS))
+
+
+def _range(option: Option) -> str:
+    low, high = option.bounds
+    return f"between {low:,} and {high:,}"
+
+
 def _convert(spec: CommandSpec, option: Option, raw: Any) -> Any:
     if option.kind is int:
-        try:
-            number = int(raw)
-        except (TypeError, ValueError):
-            raise UsageError(f"{option.name} must be a whole number, got {raw!r}", spec) from None
-        if option.min_value is not None and number < option.min_value:
-            raise UsageError(f"{option.name} must be at least {option.min_value}", spec)
-        if option.max_value is not None and number > option.max_value:
-            raise UsageError(f"{option.name} must be at most {option.max_value}", spec)
+        text = str(raw).strip()
+        # Digits only: int() would also take "1_000" or " +5", and a huge number costs time.
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", text, re.ASCII):
+            if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
+                raise UsageError(f"{option.name} must be {_range(option)}", spec)
+            raise UsageError(f"{option.name} must be a whole number, got {echo(raw)}", spec)
+        number = int(text)
+        low, high = option.bounds
+        if not low <= number <= high:
+            raise UsageError(f"{option.name} must be {_range(option)}, got {number:,}", spec)
         return number
     text = str(raw).strip()
+    if option.max_length is not None and len(text) > option.max_length:
+        raise UsageError(
+            f"{option.name} must be at most {option.max_length:,} characters (got {len(text):,})",
+            spec,
+        )
     if option.choices and text.lower() not in option.choices:
         raise UsageError(f"{option.name} must be one of {', '.join(option.choices)}", spec)
     return text.lower() if option.choices else text
+
+
+def unknown_option(spec: CommandSpec, name: str) -> UsageError:
+    close = difflib.get_close_matches(name, [option.name for option in spec.options], n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return UsageError(f"/news {spec.name} has no option {echo(name)}{hint}", spec)
 
 
 def validate_options(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -266,7 +345,7 @@ def validate_options(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any
     known = {option.name: option for option in spec.options}
     for name in raw:
         if name not in known:
-            raise UsageError(f"/news {spec.name} has no option {name!r}", spec)
+            raise unknown_option(spec, name)
     values: dict[str, Any] = {}
     for option in spec.options:
         value = raw.get(option.name)
@@ -283,30 +362,42 @@ def parse_command_line(line: str) -> tuple[CommandSpec, dict[str, Any]]:
 
     Positional words fill options in order; an option marked `rest` takes the
     remaining words, except trailing ones that fill later integer options only
-    when written as name=value (so `search 2024 elections` searches for 2024).
+    when written as name=value (so `search 2024 elections` searches for 2024, and
+    `search putin 2` for "putin 2": page 2 is `search putin page=2`).
+
+    `name=value` with a name the command does not have is refused with the closest
+    option name, except in the free text of a command that takes one when no option
+    is close (`search e=mc2` searches for it).
     """
     text = line.strip()
     if text.startswith("/"):
         head, _, text = text.partition(" ")
         if head.lower() not in ("/news", "/"):
-            raise UsageError(f"Unknown command {head!r}", None)
+            raise UsageError(f"Unknown command {echo(head)}", None)
     name, _, rest = text.strip().partition(" ")
     if not name:
         name = "help"
     spec = COMMANDS_BY_NAME.get(name.lower())
     if spec is None:
-        raise UsageError(f"Unknown command {name!r}", None)
+        raise UsageError(f"Unknown command {echo(name)}", None)
     try:
         words = shlex.split(rest)
     except ValueError:
         words = rest.split()
     named: dict[str, str] = {}
     positional: list[str] = []
-    option_names = {option.name for option in spec.options}
+    option_names = [option.name for option in spec.options]
+    takes_text = any(option.rest for option in spec.options)
     for word in words:
         key, sep, value = word.partition("=")
         if sep and key in option_names:
             named[key] = value
+        elif (
+            sep
+            and _OPTION_NAME.fullmatch(key)
+            and not (takes_text and not difflib.get_close_matches(key, option_names, n=1))
+        ):
+            raise unknown_option(spec, key)
         else:
             positional.append(word)
     raw: dict[str, Any] = dict(named)
@@ -321,7 +412,9 @@ def parse_command_line(line: str) -> tuple[CommandSpec, dict[str, Any]]:
         else:
             raw[option.name] = positional.pop(0)
     if positional:
-        raise UsageError(f"Too many words for /news {spec.name}: {' '.join(positional)!r}", spec)
+        raise UsageError(
+            f"Too many words for /news {spec.name}: {echo(' '.join(positional))}", spec
+        )
     return spec, validate_options(spec, raw)
 
 
@@ -357,6 +450,15 @@ def _pages(body: str, size: int) -> list[str]:
     if current:
         pages.append(current)
     return pages or [""]
+
+
+def _page_hint(query: str) -> str:
+    """A number at the end of a search is searched for (`2024`), never taken as the page;
+    say so, since `search putin 2` may have meant page 2."""
+    last = query.split()[-1] if query.split() else ""
+    if len(query.split()) > 1 and last.isascii() and last.isdigit() and len(last) <= 4:
+        return f"“{last}” was searched as a word; for page {int(last)}, write page={int(last)}."
+    return ""
 
 
 def _digest_input(article: StoredArticle) -> text.DigestInput:
@@ -540,6 +642,8 @@ class Commands(FeedCommands):
         }
 
     def today(self) -> dt.date:
+        """Members see articles dated up to today: a future-dated one is held until its day
+        (the store's reads take it as `up_to`)."""
         return self.clock.now().astimezone(self.timezone).date()
 
     async def window(self, period: str) -> Window:
@@ -559,11 +663,12 @@ class Commands(FeedCommands):
         key = text.canonical_key(name)
         if not key:
             raise CommandError("Which topic?", "Give a name, such as /news topic NATO.")
-        labels = await self.store.topic_labels([key])
+        today = self.today()
+        labels = await self.store.topic_labels([key], up_to=today)
         if key in labels:
             return key, labels[key]
         words = key.split()
-        candidates = await self.store.topics_like(words[-1], 200) if words else []
+        candidates = await self.store.topics_like(words[-1], 200, up_to=today) if words else []
         matches = [(k, label) for k, label in candidates if text.topic_matches(name, k)]
         if matches:
             return matches[0]
@@ -626,17 +731,18 @@ class Commands(FeedCommands):
         )
 
     async def search(self, query: str, page: int = 1) -> Reply:
-        if len(query) > MAX_QUERY_CHARS:
-            raise CommandError(
-                "That search is too long", f"Keep it under {MAX_QUERY_CHARS:,} characters."
-            )
         offset = (page - 1) * SEARCH_PAGE_SIZE
-        hits, total = await self.store.search(query, SEARCH_PAGE_SIZE, offset)
+        hits, total = await self.store.search(query, SEARCH_PAGE_SIZE, offset, up_to=self.today())
         shown = _clip(query, 60)
         if total == 0:
             return Reply(
                 title=f"No results for “{shown}”",
-                text="Try fewer or different words, or end a word with * to match its start.",
+                text=" ".join(
+                    (
+                        "Try fewer or different words, or end a word with * to match its start.",
+                        _page_hint(query),
+                    )
+                ).strip(),
             )
         pages = math.ceil(total / SEARCH_PAGE_SIZE)
         if not hits:
@@ -647,14 +753,22 @@ class Commands(FeedCommands):
                 ReplyItem.matched(hit.title, _clip(hit.snippet, SNIPPET_CHARS), hit.id, hit.date)
                 for hit in hits
             ),
-            footer=f"{total} result{'s' if total != 1 else ''} · page {page} of {pages}",
+            footer=" · ".join(
+                part
+                for part in (
+                    f"{total} result{'s' if total != 1 else ''}",
+                    f"page {page} of {pages}",
+                    _page_hint(query),
+                )
+                if part
+            ),
             page=page,
             pages=pages,
             paging=Paging("search", (("query", query),)),
         )
 
     async def article(self, article: int, page: int = 1) -> Reply:
-        found = await self.store.get_article(article)
+        found = await self.store.get_article(article, up_to=self.today())
         if found is None:
             raise CommandError(
                 f"No article #{article}", "Find one with /news latest or /news search."
@@ -674,7 +788,7 @@ class Commands(FeedCommands):
         )
 
     async def summary(self, article: int, sentences: int | None = None) -> Reply:
-        found = await self.store.get_article(article)
+        found = await self.store.get_article(article, up_to=self.today())
         if found is None:
             raise CommandError(
                 f"No article #{article}", "Find one with /news latest or /news search."

@@ -151,3 +151,72 @@ def test_every_command_and_option_is_described_within_discord_limits() -> None:
         assert len(spec.options) <= 25
         for option in spec.options:
             assert option.name.islower() and 1 <= len(option.description) <= 100
+
+
+HELD = (
+    "2024-12-20",
+    "Greenland calls an early election",
+    "Greenland's premier called an early election for the spring. Greenland votes on "
+    "independence plans, and Denmark follows the campaign closely.",
+)
+
+
+async def test_a_held_article_stays_invisible_until_its_day(tmp_path: Path) -> None:
+    async with Store.open(tmp_path / "held.db") as store:
+        day, title, body = HELD
+        held = make_article("held.txt", title, dt.date.fromisoformat(day), body)
+        [result] = await store.save_articles([prepare_article(held)])
+        clock = FixedClock(TODAY)  # ten days before it
+        commands = Commands(store, clock=clock)
+        assert (await commands.run_line("/news search greenland")).title.startswith("No results")
+        assert (await commands.run_line(f"/news article {result.article_id}")).error
+        assert (await commands.run_line(f"/news summary {result.article_id}")).error
+        topic = await commands.run_line("/news topic Greenland")
+        assert topic.error and topic.title.startswith("No topic named")
+        clock.day = dt.date(2024, 12, 20)
+        assert (await commands.run_line("/news search greenland")).items[0].title == title
+        assert (await commands.run_line(f"/news article {result.article_id}")).title == title
+        assert (await commands.run_line("/news topic Greenland")).items[0].title == title
+
+
+async def test_an_unknown_option_name_is_refused_with_the_closest_one(commands: Commands) -> None:
+    reply = await commands.run_line("/news subscribe topic=NATO")
+    assert reply.error
+    assert reply.title == "/news subscribe has no option 'topic' (did you mean topics?)"
+    assert (await commands.run("latest", {"cuont": 3})).title.endswith("(did you mean count?)")
+    # Free text may hold '=' when it is not close to an option name.
+    assert not (await commands.run_line("/news search e=mc2")).error
+
+
+async def test_numbers_out_of_range_name_the_option_and_its_range(commands: Commands) -> None:
+    huge = await commands.run_line("/news article 999999999999999999999999999999")
+    assert huge.error and huge.title == "article must be between 1 and 999,999,999"
+    page = await commands.run_line("/news article 1 page=99999999999999999999")
+    assert page.error and page.title == "page must be between 1 and 1,000"
+    zero = await commands.run("latest", {"count": 0})
+    assert zero.title == "count must be between 1 and 25, got 0"
+
+
+async def test_text_longer_than_an_options_limit_is_refused_with_the_limit(
+    commands: Commands,
+) -> None:
+    reply = await commands.run_line("/news topic " + "x" * 50_000)
+    assert reply.error
+    assert reply.title == "name must be at most 200 characters (got 50,000)"
+    assert await commands.store.topics_like("x" * 50_000, 5) == []
+
+
+async def test_what_a_member_typed_is_echoed_clipped(commands: Commands) -> None:
+    for line in ("/news latest " + "9" * 5000, "/news latest " + "x" * 5000, "/news " + "y" * 5000):
+        reply = await commands.run_line(line)
+        assert reply.error
+        assert len(reply.title) + len(reply.text) < 200, reply.title
+
+
+async def test_a_trailing_number_in_a_search_is_a_word_and_the_reply_says_so(
+    commands: Commands,
+) -> None:
+    reply = await commands.run_line("/news search putin 2")
+    assert "“2” was searched as a word; for page 2, write page=2." in reply.text + reply.footer
+    paged = await commands.run_line("/news search putin page=2")
+    assert paged.error and paged.title.startswith("There are only 1 page(s)")

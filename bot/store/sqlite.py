@@ -31,6 +31,8 @@ BUSY_TIMEOUT_MS = 5000
 # Read connections for commands, beside the writer and the background reader: each is a
 # thread with its own page cache, and a third slow query at once is rare on one bot.
 POOLED_READERS = 2
+# Longer LIKE patterns are refused by SQLite (50,000 bytes); no name is anywhere near.
+MAX_PATTERN_CHARS = 1000
 
 
 class StoreError(Exception):
@@ -109,6 +111,12 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _visible(up_to: dt.date | None) -> str:
+    """The last article date members may see, for `date <= ?`: an article dated in the
+    future is held until its day (commands pass their today). None sees everything."""
+    return (up_to or dt.date.max).isoformat()
 
 
 def _utc_now() -> dt.datetime:
@@ -348,8 +356,12 @@ class Store:
         ) as cursor:
             return [_row_article(row) async for row in cursor]
 
-    async def get_article(self, article_id: int) -> StoredArticle | None:
-        async with self._query("SELECT * FROM articles WHERE id = ?", (article_id,)) as cursor:
+    async def get_article(
+        self, article_id: int, up_to: dt.date | None = None
+    ) -> StoredArticle | None:
+        async with self._query(
+            "SELECT * FROM articles WHERE id = ? AND date <= ?", (article_id, _visible(up_to))
+        ) as cursor:
             row = await cursor.fetchone()
         return _row_article(row) if row else None
 
@@ -359,26 +371,28 @@ class Store:
         return int(row[0]) if row else 0
 
     async def search(
-        self, user_query: str, limit: int, offset: int = 0
+        self, user_query: str, limit: int, offset: int = 0, up_to: dt.date | None = None
     ) -> tuple[list[SearchHit], int]:
         """Ranked hits (bm25, title weighted above body; newest first among equals) and the
         total number of matches.
 
         Any user text is safe: it is turned into quoted FTS5 terms first. The full-text
         index ranks the matches by itself and hands over only the page (and one neighbour
-        on each side, to see ties), with the count, in one statement.
+        on each side, to see ties), with the count, in one statement. Articles dated
+        after `up_to` are left out (found through the date index; there are few or none).
         """
         fts_query = to_fts_query(user_query)
         if fts_query is None:
             return [], 0
         before = min(offset, 1)
+        visible = _visible(up_to)
         async with self._reading() as db:
             async with db.execute(
-                _SEARCH_RANKED, (fts_query, limit + before + 1, offset - before)
+                _SEARCH_RANKED, (fts_query, limit + before + 1, offset - before, visible)
             ) as cursor:
                 ranked = list(await cursor.fetchall())
             if not ranked:  # no match, or a page after the last
-                async with db.execute(_SEARCH_COUNT, (fts_query,)) as cursor:
+                async with db.execute(_SEARCH_COUNT, (fts_query, visible)) as cursor:
                     row = await cursor.fetchone()
                 return [], int(row[0]) if row else 0
             page = ranked[before : before + limit]
@@ -386,7 +400,7 @@ class Store:
             if tie:
                 # Equal scores across the page's edge: which of them are on the page then
                 # depends on their dates, so every match is joined and sorted.
-                async with db.execute(_SEARCH_ALL, (fts_query, limit, offset)) as cursor:
+                async with db.execute(_SEARCH_ALL, (fts_query, visible, limit, offset)) as cursor:
                     page = list(await cursor.fetchall())
         hits = [
             SearchHit(
@@ -464,41 +478,56 @@ class Store:
             ) as cursor:
                 return {row[0]: int(row[1]) for row in await cursor.fetchall()}, total
 
-    async def topic_labels(self, keys: Sequence[str]) -> dict[str, str]:
+    async def topic_labels(
+        self, keys: Sequence[str], up_to: dt.date | None = None
+    ) -> dict[str, str]:
+        """key -> label of the topics that have an article dated up to `up_to`."""
         labels: dict[str, str] = {}
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
             async with self._query(
-                f"SELECT key, label FROM topics WHERE key IN ({marks})", chunk
+                f"SELECT key, label FROM topics WHERE key IN ({marks}) AND {_SHOWN_TOPIC}",
+                (*chunk, _visible(up_to)),
             ) as cursor:
                 labels.update({row[0]: row[1] async for row in cursor})
         return labels
 
-    async def topics_like(self, word: str, limit: int) -> list[tuple[str, str]]:
-        """(key, label) of topics whose key contains `word`, most used first."""
+    async def topics_like(
+        self, word: str, limit: int, up_to: dt.date | None = None
+    ) -> list[tuple[str, str]]:
+        """(key, label) of topics whose key contains `word` and that have an article dated
+        up to `up_to`, most used first."""
+        if len(word) > MAX_PATTERN_CHARS:
+            return []  # no topic is that long, and SQLite refuses such LIKE patterns
         pattern = f"%{_like_escape(word)}%"
         async with self._query(
-            "SELECT key, label FROM topics WHERE key LIKE ? ESCAPE '\\'"
+            f"SELECT key, label FROM topics WHERE key LIKE ? ESCAPE '\\' AND {_SHOWN_TOPIC}"
             " ORDER BY articles DESC, id LIMIT ?",
-            (pattern, limit),
+            (pattern, _visible(up_to), limit),
         ) as cursor:
             return [(row[0], row[1]) async for row in cursor]
 
-    async def article_title_matches(self, typed: str, limit: int) -> list[tuple[int, str]]:
-        """(id, title) of articles matching what a member has typed so far, for autocomplete.
+    async def article_title_matches(
+        self, typed: str, limit: int, up_to: dt.date | None = None
+    ) -> list[tuple[int, str]]:
+        """(id, title) of articles dated up to `up_to` matching what a member has typed so
+        far, for autocomplete.
 
         Empty input lists the newest; a number (`12`, `#12`) finds that article; words
         are matched against titles, the last one as a prefix while it is being typed.
         """
         typed = typed.strip()
         number = typed.lstrip("#")
-        if number.isdigit():
-            sql = "SELECT id, title FROM articles WHERE id = ?"
-            params: tuple[object, ...] = (int(number),)
+        visible = _visible(up_to)
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            sql = "SELECT id, title FROM articles WHERE id = ? AND date <= ?"
+            params: tuple[object, ...] = (int(number), visible)
         elif not typed:
-            sql = "SELECT id, title FROM articles ORDER BY date DESC, id DESC LIMIT ?"
-            params = (limit,)
+            sql = (
+                "SELECT id, title FROM articles WHERE date <= ? ORDER BY date DESC, id DESC LIMIT ?"
+            )
+            params = (visible, limit)
         else:
             words = typed.replace("*", " ").split()
             # One letter matches too much to help (and is slow on a big archive).
@@ -508,28 +537,40 @@ class Store:
                 return []
             sql = (
                 "SELECT a.id, a.title FROM articles_fts JOIN articles a"
-                " ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+                " ON a.id = articles_fts.rowid WHERE articles_fts MATCH ? AND a.date <= ?"
                 " ORDER BY a.date DESC, a.id DESC LIMIT ?"
             )
-            params = (query, limit)
+            params = (query, visible, limit)
         async with self._query(sql, params) as cursor:
             return [(int(row[0]), str(row[1])) async for row in cursor]
 
-    async def topic_label_matches(self, typed: str, limit: int, max_label_chars: int) -> list[str]:
-        """Topic labels containing what was typed: the exact name, then names starting
-        with it, then names with a word starting with it, then the rest; ties go to the
-        topic with more articles. Each label once."""
+    async def topic_label_matches(
+        self, typed: str, limit: int, max_label_chars: int, up_to: dt.date | None = None
+    ) -> list[str]:
+        """Labels of topics with an article dated up to `up_to` containing what was typed:
+        the exact name, then names starting with it, then names with a word starting with
+        it, then the rest; ties go to the topic with more articles. Each label once."""
         typed = " ".join(typed.split())
+        if len(typed) > max_label_chars:
+            return []
         escaped = _like_escape(typed)
         async with self._query(
             "SELECT label FROM topics"
-            " WHERE label LIKE ? ESCAPE '\\' AND length(label) <= ?"
+            f" WHERE label LIKE ? ESCAPE '\\' AND length(label) <= ? AND {_SHOWN_TOPIC}"
             " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 1"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END,"
             " articles DESC, label"
             " LIMIT ?",
-            (f"%{escaped}%", max_label_chars, typed, f"{escaped}%", f"% {escaped}%", limit * 2),
+            (
+                f"%{escaped}%",
+                max_label_chars,
+                _visible(up_to),
+                typed,
+                f"{escaped}%",
+                f"% {escaped}%",
+                limit * 2,
+            ),
         ) as cursor:
             labels = [str(row[0]) async for row in cursor]
         # Two keys can carry the same label; a choice list shows it once.
@@ -580,18 +621,30 @@ _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
 # Ranked inside FTS5 with bm25 (title weighted 5:1): SQLite computes the other columns
 # (snippet, date) only for rows that make the page. (``ORDER BY rank`` is no faster, and
 # reading its value back makes FTS5 compute bm25's statistics a second time.)
+# A topic members may see: one of its articles is dated up to the day given.
+_SHOWN_TOPIC = (
+    "EXISTS (SELECT 1 FROM article_topics at JOIN articles a ON a.id = at.article_id"
+    " WHERE at.topic_id = topics.id AND a.date <= ?)"
+)
+# Held articles (dated after the day in ?4, or ?2 in the count) as full-text rowids.
 _SEARCH_RANKED = (
     f"SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet,"
     " title, (SELECT date FROM articles WHERE id = articles_fts.rowid) AS date,"
-    " (SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1) AS total"
-    " FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3"
+    " (SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1"
+    "  AND rowid NOT IN (SELECT id FROM articles WHERE date > ?4)) AS total"
+    " FROM articles_fts WHERE articles_fts MATCH ?1"
+    " AND rowid NOT IN (SELECT id FROM articles WHERE date > ?4)"
+    " ORDER BY score LIMIT ?2 OFFSET ?3"
 )
-_SEARCH_COUNT = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+_SEARCH_COUNT = (
+    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1"
+    " AND rowid NOT IN (SELECT id FROM articles WHERE date > ?2)"
+)
 # Every match joined and sorted, in the same order: only when scores tie across a page edge.
 _SEARCH_ALL = (
     f"SELECT a.id, a.title, a.date, {_SNIPPET} AS snippet"
     " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-    " WHERE articles_fts MATCH ?"
+    " WHERE articles_fts MATCH ? AND a.date <= ?"
     " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC, a.id DESC LIMIT ? OFFSET ?"
 )
 

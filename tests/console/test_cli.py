@@ -135,3 +135,26 @@ def test_console_channel_shows_the_backfilled_post_and_exits_cleanly(
     # Stopping while the delivery job runs must not log a cancelled job as an error.
     assert "Traceback" not in result.stderr
     assert "ERROR" not in result.stderr
+
+
+def test_ask_exits_non_zero_when_the_answer_is_an_error(config_path: Path) -> None:
+    result = newsbot(config_path, "ask", "/news article 999")
+    assert result.returncode == 1
+    assert result.stdout.startswith("Error: No article #999")
+    assert newsbot(config_path, "ask", "/news latest").returncode == 0
+
+
+def test_ask_into_a_pipe_closed_early_ends_without_a_traceback(config_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "NEWSBOT_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config_path), "ask", "/news help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `| head -1` once it has its line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr

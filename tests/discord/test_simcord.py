@@ -127,7 +127,9 @@ async def test_choosing_an_autocompleted_article_opens_it(world: World) -> None:
 
 TOPIC_SPECS = (
     CommandSpec(
-        "topic", "One topic", (Option("name", "A topic", str, True, autocomplete="topic"),)
+        "topic",
+        "One topic",
+        (Option("name", "A topic", str, True, max_length=100, autocomplete="topic"),),
     ),
 )
 
@@ -144,6 +146,12 @@ async def test_topic_autocomplete_ranks_exact_then_prefix_matches(seeded: Store)
             await db.execute(
                 "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (f"test:{key}", label),
+            )
+            # Only topics with an article members can see are suggested.
+            await db.execute(
+                "INSERT INTO article_topics (article_id, topic_id, rank)"
+                " SELECT 1, id, 100 FROM topics WHERE key = ?",
+                (f"test:{key}",),
             )
     bot = NewsBot(Commands(seeded), Settings(discord_token="t"), specs=TOPIC_SPECS)
     async with simcord.run(bot) as env:

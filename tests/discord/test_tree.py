@@ -63,7 +63,7 @@ def test_a_new_core_command_appears_without_adapter_changes(store: Store) -> Non
         "weather",
         "x" * 150,
         (
-            Option("city", "Which city", str, True, autocomplete="topic"),
+            Option("city", "Which city", str, True, max_length=100, autocomplete="topic"),
             Option("days", "How many days", int, False, 1, 7),
             Option("units", "Units", str, False, choices=("metric", "imperial")),
         ),

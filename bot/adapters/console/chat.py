@@ -10,20 +10,26 @@ from typing import TextIO
 
 from bot.adapters.console.render import render
 from bot.commands import Commands
+from bot.models import Reply
 
 log = logging.getLogger(__name__)
 
 QUIT_WORDS = {"quit", "exit", "/quit", "/exit"}
 
 
-async def answer(commands: Commands, line: str) -> str:
-    """One command line in, rendered reply out; an unexpected failure gets a reference."""
+async def respond(commands: Commands, line: str) -> Reply:
+    """One command line in, its reply out; an unexpected failure gets a reference."""
     try:
-        return render(await commands.run_line(line))
+        return await commands.run_line(line)
     except Exception:
         reference = uuid.uuid4().hex[:8]
-        log.exception("command %r failed (reference %s)", line, reference)
-        return f"Error: something went wrong on our side (reference {reference})."
+        log.exception("command %r failed (reference %s)", line[:200], reference)
+        return Reply(f"something went wrong on our side (reference {reference}).", error=True)
+
+
+async def answer(commands: Commands, line: str) -> str:
+    """One command line in, rendered reply out."""
+    return render(await respond(commands, line))
 
 
 async def run_chat(commands: Commands, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:

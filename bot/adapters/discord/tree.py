@@ -52,11 +52,11 @@ AutocompleteCallback = Callable[
 
 
 def discord_type(option: Option) -> Any:
-    """The annotation discord.py turns into the option's type and range."""
+    """The annotation discord.py turns into the option's type, range or length."""
     if option.kind is int and not option.autocomplete:
-        if option.min_value is not None or option.max_value is not None:
-            return app_commands.Range[int, option.min_value, option.max_value]
-        return int
+        return app_commands.Range[int, option.min_value, option.max_value]
+    if option.max_length is not None:
+        return app_commands.Range[str, 1, option.max_length]
     return str
 
 
@@ -67,7 +67,9 @@ def _autocompleter(commands: Commands, source: str) -> AutocompleteCallback | No
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            found = await store.article_title_matches(current, CHOICES_LIMIT)
+            found = await store.article_title_matches(
+                current, CHOICES_LIMIT, up_to=commands.today()
+            )
         except Exception:
             log.exception("article autocomplete failed for %r", current)
             return []
@@ -80,7 +82,9 @@ def _autocompleter(commands: Commands, source: str) -> AutocompleteCallback | No
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         try:
-            found = await store.topic_label_matches(current, CHOICES_LIMIT, CHOICE_NAME_LIMIT)
+            found = await store.topic_label_matches(
+                current, CHOICES_LIMIT, CHOICE_NAME_LIMIT, up_to=commands.today()
+            )
         except Exception:
             log.exception("topic autocomplete failed for %r", current)
             return []
