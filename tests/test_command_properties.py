@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.console.publisher import ConsolePublisher
 from bot.commands import COMMANDS, CommandContext, Commands
 from bot.config import parse_config
 from bot.delivery import Delivery
@@ -36,13 +38,6 @@ class FixedClock:
         return dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
 
 
-class SilentPublisher:
-    platform = "console"
-
-    async def publish(self, channel_id: str, post: Reply, idempotency_key: str) -> str:
-        return "m1"
-
-
 @pytest.fixture(scope="module")
 def commands(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.Runner, Commands]]:
     folder: Path = tmp_path_factory.mktemp("properties")
@@ -58,7 +53,8 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio
             folder / "newsbot.toml",
             {"database": {"path": str(folder / "news.db")}, "console": {"channels": ["news"]}},
         )
-        delivery = Delivery(store, config, {"console": SilentPublisher()}, FixedClock())
+        publisher = ConsolePublisher(config.console_channels, out=io.StringIO())
+        delivery = Delivery(store, config, {"console": publisher}, FixedClock())
         yield runner, Commands(store, clock=FixedClock(), delivery=delivery)
         runner.run(opened.__aexit__(None, None, None))
 

@@ -91,7 +91,7 @@ async def test_help_lists_every_command(fake: FakeSlack, publisher: SlackPublish
     [
         ("article 999", "No article #999"),
         ("frobnicate", "Unknown command 'frobnicate'"),
-        ("latest 500", "count must be at most 25"),
+        ("latest 500", "count must be between 1 and 25, got 500"),
         ("status", "/news status is for admins"),
         ("subscribe topics=NATO", "/news subscribe is for admins"),
         ("subscriptions all", "Only admins can list every channel's subscriptions"),
