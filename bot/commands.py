@@ -37,6 +37,8 @@ QUERY_CHARS = 500
 NAME_CHARS = 200
 TERMS_CHARS = 1000
 SCHEDULE_CHARS = 100
+FEED_NAME_CHARS = 64  # the config's rule for feed names (bot.config.feed_name_problem)
+URL_CHARS = 2000
 TOPICS_SHOWN = 10
 TOPIC_ARTICLES = 10
 DIGEST_ARTICLES = 50
@@ -256,8 +258,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "source-add",
         "Follow an RSS, Atom or JSON Feed source",
         (
-            Option("name", "A short name for the source, e.g. BBC World", str, True),
-            Option("url", "The feed's address (http:// or https://)", str, True),
+            Option(
+                "name",
+                "A short name for the source, e.g. BBC World",
+                str,
+                True,
+                max_length=FEED_NAME_CHARS,
+            ),
+            Option(
+                "url", "The feed's address (http:// or https://)", str, True, max_length=URL_CHARS
+            ),
             Option(
                 "interval",
                 f"Seconds between polls ({FEED_POLL_MIN_SECONDS} or more, "
@@ -274,14 +284,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 False,
                 choices=("yes", "no"),
             ),
-            Option("topics", "Topics given to all its articles, comma-separated", str, False),
+            Option(
+                "topics",
+                "Topics given to all its articles, comma-separated",
+                str,
+                False,
+                max_length=TERMS_CHARS,
+            ),
         ),
         admin=True,
     ),
     CommandSpec(
         "source-remove",
         "Stop following a source added by command",
-        (Option("name", "The source's name (see /news sources)", str, True, rest=True),),
+        (
+            Option(
+                "name",
+                "The source's name (see /news sources)",
+                str,
+                True,
+                max_length=FEED_NAME_CHARS,
+                rest=True,
+            ),
+        ),
         admin=True,
     ),
     CommandSpec("help", "What newsbot can do"),
