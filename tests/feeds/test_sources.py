@@ -117,7 +117,10 @@ async def test_admins_add_list_and_remove_sources(service: FeedService, store: S
     ("line", "problem"),
     [
         ("/news source-add Blog ftp://blog.example.org/rss", "http:// or https://"),
-        ("/news source-add Blog https://blog.example.org/rss interval=10", "interval must be between 300 and 604,800, got 10"),
+        (
+            "/news source-add Blog https://blog.example.org/rss interval=10",
+            "interval must be between 300 and 604,800, got 10",
+        ),
         ("/news source-add Ars https://other.example.org/rss", "already follows"),
         ("/news source-remove Nothing", "No source named 'Nothing'"),
     ],
