@@ -37,10 +37,11 @@ eval: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.eval $(EVAL_ARGS)
 
 # Delivery and ingest speed: fan-out to 1,000 channels at a local fake Discord,
-# and ingest throughput per stage on the BBC data.
+# ingest throughput per stage on the BBC data, and polling 500 feeds on 127.0.0.1.
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.feeds
 
 # A 100,000-article archive against bare SQLite (SCALE_ARGS="--articles 20000" is quicker).
 bench-scale: $(VENV)/.bench-installed

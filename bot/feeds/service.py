@@ -1,6 +1,7 @@
 """Following feeds: the sources (config and commands), polling and health.
 
-A poll fetches the feed conditionally (a 304 parses nothing), parses it off the event
+A poll fetches the feed conditionally (a 304, or the same bytes as the last document
+read, parses nothing), parses it off the event
 loop, turns entries into articles and hands them to the one ingest path seeds take.
 Entries are known by their key (id, link, or title and date) and their text: an entry
 whose id or date churns with the same text is a duplicate, an edited one updates its
@@ -19,6 +20,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -49,7 +51,8 @@ class FeedError(Exception):
 
 @dataclass(frozen=True)
 class PollResult:
-    """What one poll did: `outcome` is read, not modified, failed, disabled, waiting or gone."""
+    """What one poll did: `outcome` is read, not modified (a 304, or the same bytes as the
+    last read), failed, disabled, waiting or gone."""
 
     outcome: str
     report: IngestReport | None = None
@@ -174,9 +177,17 @@ class FeedService:
             fetched = await self.fetcher.fetch(
                 feed.spec.url, etag=feed.etag, last_modified=feed.last_modified
             )
-            if fetched.status == 304:
+            body_hash = hashlib.sha256(fetched.body).hexdigest()
+            if fetched.status == 304 or body_hash == feed.body_hash:
                 await self.db.record_success(
-                    feed.id, PollRecord(now, 304, None, None, feed.etag, feed.last_modified)
+                    feed.id,
+                    PollRecord(
+                        now,
+                        fetched.status,
+                        etag=fetched.etag or feed.etag,
+                        last_modified=fetched.last_modified or feed.last_modified,
+                        error=None if feed.failures else feed.last_error,
+                    ),
                 )
                 return PollResult("not modified")
             parsed = await asyncio.to_thread(
@@ -200,6 +211,7 @@ class FeedService:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 error=parsed.problem,
+                body_hash=body_hash,
             ),
         )
         self.problems.log(report, scope=feed.name)

@@ -34,6 +34,7 @@ class Feed:
     last_error: str | None
     next_poll_at: dt.datetime | None
     disabled_reason: str | None
+    body_hash: str | None  # of the last document read
 
     @property
     def name(self) -> str:
@@ -61,6 +62,7 @@ def _row_feed(row: sqlite3.Row) -> Feed:
         last_error=row["last_error"],
         next_poll_at=_moment(row["next_poll_at"]),
         disabled_reason=row["disabled_reason"],
+        body_hash=row["body_hash"],
     )
 
 
@@ -75,6 +77,7 @@ class PollRecord:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None  # a failure, or what was wrong with a document still read
+    body_hash: str | None = None  # of the document read; None keeps the last one
 
 
 class FeedStore:
@@ -120,6 +123,8 @@ class FeedStore:
                 " WHERE id = ? AND url != ?",
                 (feed_id, spec.url),
             )
+            # Read the next document in full, even if unchanged: topics or full text may differ.
+            await db.execute("UPDATE feeds SET body_hash = NULL WHERE id = ?", (feed_id,))
             await db.execute(
                 "UPDATE feeds SET name = ?, url = ?, poll_seconds = ?, topics = ?, full_text = ?,"
                 " origin = ? WHERE id = ?",
@@ -150,7 +155,7 @@ class FeedStore:
                 "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, last_status = ?,"
                 " last_items = coalesce(?, last_items), etag = coalesce(?, etag),"
                 " last_modified = coalesce(?, last_modified), failures = 0, last_error = ?,"
-                " next_poll_at = ? WHERE id = ?",
+                " next_poll_at = ?, body_hash = coalesce(?, body_hash) WHERE id = ?",
                 (
                     iso(poll.at),
                     iso(poll.at),
@@ -160,6 +165,7 @@ class FeedStore:
                     poll.last_modified,
                     poll.error,
                     iso(poll.next_poll_at) if poll.next_poll_at else None,
+                    poll.body_hash,
                     feed_id,
                 ),
             )

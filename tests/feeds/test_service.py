@@ -131,6 +131,19 @@ async def test_an_unchanged_feed_answers_304_and_nothing_is_parsed(
     assert feed.last_status == 304 and feed.last_items == 2
 
 
+async def test_a_server_without_etags_sending_the_same_bytes_costs_no_parsing(
+    server: FeedServer, feeds: FeedService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.conditional = False
+    server.documents["news.xml"] = (rss([story(1)]), "application/rss+xml")
+    feed_id = await follow(feeds, server.url("news.xml"))
+    assert (await feeds.poll(feed_id)).outcome == "read"
+    monkeypatch.setattr(feed_service, "parse_feed", lambda *a: pytest.fail("parsed"))
+    assert (await feeds.poll(feed_id)).outcome == "not modified"
+    [feed] = await feeds.feeds()
+    assert feed.last_status == 200 and server.hits["news.xml"] == 2
+
+
 async def subscribed(store: Store, feed_config: AdminConfig, clock: FakeClock) -> Delivery:
     publisher = RecordingPublisher("console")
     delivery = Delivery(store, feed_config, {"console": publisher}, clock)

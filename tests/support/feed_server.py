@@ -42,6 +42,7 @@ class FeedServer:
     active: int = 0
     most_active: int = 0
     delay: float = 0.0  # seconds each answer waits, to observe concurrency
+    conditional: bool = True  # False: ignore If-None-Match, like many real servers
     base: str = ""
 
     async def __aenter__(self) -> Self:
@@ -82,7 +83,7 @@ class FeedServer:
     async def _answer(self, request: web.Request, path: str) -> web.StreamResponse:
         if path in self.documents:
             body, kind = self.documents[path]
-            return _document(request, body, kind)
+            return _document(request, body, kind, self.conditional)
         if path.startswith("capture/") and self.captures is not None:
             file = self.captures / path.removeprefix("capture/")
             if file.is_file():
@@ -117,9 +118,11 @@ class FeedServer:
         return web.Response(status=404, text="no such test document")
 
 
-def _document(request: web.Request, body: bytes, kind: str) -> web.Response:
+def _document(
+    request: web.Request, body: bytes, kind: str, conditional: bool = True
+) -> web.Response:
     etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-    if request.headers.get("If-None-Match") == etag:
+    if conditional and request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers={"ETag": etag})
     headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED, "Content-Type": kind}
     if "gzip" in request.headers.get("Accept-Encoding", ""):
