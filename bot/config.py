@@ -259,18 +259,10 @@ def feed_name_problem(name: str) -> str | None:
 
 def _validate_feed(index: int, raw: Any, problems: list[str]) -> FeedSpec | None:
     where = f"feeds[{index}]."
-    if not isinstance(raw, dict):
-        problems.append(f"feeds[{index}]: must be a table ([[feeds]])")
-        return None
     before = len(problems)
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in _FEED_KEYS:
-            problems.append(_unknown(key, list(_FEED_KEYS), where))
-            continue
-        kind, validator = _FEED_KEYS[key]
-        if _check_value(where + key, value, kind, validator, problems):
-            values[key] = tuple(value) if kind is list else value
+    values = _table_values("feeds", index, raw, _FEED_KEYS, problems)
+    if values is None:
+        return None
     for key in ("name", "url"):
         if key not in raw:
             problems.append(f"{where}{key}: required")
@@ -334,19 +326,31 @@ def _check_value(
     return True
 
 
-def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionSpec | None:
-    where = f"subscriptions[{index}]."
+def _table_values(
+    name: str, index: int, raw: Any, schema: dict[str, tuple[type, _Validator]], problems: list[str]
+) -> dict[str, Any] | None:
+    """The valid keys of table `index` of the array `[[name]]`, each checked against
+    `schema`; None when it is not a table at all."""
+    where = f"{name}[{index}]."
     if not isinstance(raw, dict):
-        problems.append(f"subscriptions[{index}]: must be a table ([[subscriptions]])")
+        problems.append(f"{name}[{index}]: must be a table ([[{name}]])")
         return None
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key not in _SUBSCRIPTION_KEYS:
-            problems.append(_unknown(key, list(_SUBSCRIPTION_KEYS), where))
+        if key not in schema:
+            problems.append(_unknown(key, list(schema), where))
             continue
-        kind, validator = _SUBSCRIPTION_KEYS[key]
+        kind, validator = schema[key]
         if _check_value(where + key, value, kind, validator, problems):
             values[key] = tuple(value) if kind is list else value
+    return values
+
+
+def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionSpec | None:
+    where = f"subscriptions[{index}]."
+    values = _table_values("subscriptions", index, raw, _SUBSCRIPTION_KEYS, problems)
+    if values is None:
+        return None
     before = len(problems)
     channel = values.get("channel")
     if "channel" not in raw:
