@@ -3,7 +3,9 @@ as far as they can be read, with the problem named), and feed HTML becomes clean
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import zoneinfo
 
 import pytest
 
@@ -200,3 +202,37 @@ def test_an_entry_too_long_to_be_one_article_is_rejected_alone() -> None:
 
 def rss_entry(title: str, body: str) -> FeedEntry:
     return FeedEntry("id:x", title, "https://example.org/x", "", None, body, True)
+
+
+def test_rss_091_and_atom_03_are_read_too() -> None:
+    rss091 = b"""<?xml version="1.0"?><rss version="0.91"><channel><title>Old</title>
+<link>https://old.example.org/</link><item><title>Old style item</title>
+<link>https://old.example.org/1</link><description>Text of the old item.</description></item>
+</channel></rss>"""
+    atom03 = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Early Atom</title>
+<link rel="alternate" type="text/html" href="https://atom.example.org/"/>
+<entry><title>An Atom 0.3 entry</title><id>tag:atom.example.org,2004:1</id>
+<link rel="alternate" type="text/html" href="https://atom.example.org/1"/>
+<issued>2004-06-01T10:00:00Z</issued><modified>2004-06-01T10:00:00Z</modified>
+<content type="text/html" mode="escaped">&lt;p&gt;Body of the entry.&lt;/p&gt;</content></entry>
+</feed>"""
+    [old] = parse_feed(rss091, BASE).entries
+    assert (old.title, old.link) == ("Old style item", "https://old.example.org/1")
+    [early] = parse_feed(atom03, BASE).entries
+    assert early.title == "An Atom 0.3 entry" and early.link == "https://atom.example.org/1"
+    assert early.published == dt.datetime(2004, 6, 1, 10, tzinfo=dt.UTC)
+    assert entry_paragraphs(early) == ["Body of the entry."]
+
+
+def test_dates_are_local_days_and_undated_entries_take_the_fetch_day() -> None:
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    late = FeedEntry(
+        "id:1", "Late news", "", "", dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC), "x", False
+    )
+    fetched = dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC)
+    article = entry_article(1, late, fetched, brussels)
+    assert isinstance(article, Article) and article.date == dt.date(2026, 12, 2)
+    undated = dataclasses.replace(late, published=None)
+    article = entry_article(1, undated, fetched, brussels)
+    assert isinstance(article, Article) and article.date == dt.date(2026, 12, 5)

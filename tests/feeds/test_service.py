@@ -388,3 +388,23 @@ async def test_feed_topics_are_given_to_its_articles(
     assert result.report is not None
     topics = await store.article_topics(result.report.added[0].article_id)
     assert "Energy policy" in topics
+
+
+async def test_sources_show_a_healthy_feed_with_status_items_and_next_poll(
+    server: FeedServer, feeds: FeedService, store: Store
+) -> None:
+    server.documents["news.xml"] = (rss([story(1), story(2)]), "application/rss+xml")
+    await feeds.poll(await follow(feeds, server.url("news.xml")))
+    [item] = (await Commands(store, feeds=feeds).run_line("/news sources")).items
+    assert item.text.startswith("ok · last fetch 2026-12-01T12:00:00+00:00 (HTTP 200) · 2 items")
+    assert "next poll" in item.text and "warning" not in item.text
+
+
+def test_article_links_are_shown_on_the_console_and_discord() -> None:
+    from bot.adapters.console.render import render
+    from bot.adapters.discord.render import render_embeds
+    from bot.models import Reply
+
+    reply = Reply(title="Gas deal agreed", text="• Summary.", url="https://example.org/gas")
+    assert "<https://example.org/gas>" in render(reply)
+    assert render_embeds(reply)[0].url == "https://example.org/gas"

@@ -43,6 +43,7 @@ class FeedServer:
     most_active: int = 0
     delay: float = 0.0  # seconds each answer waits, to observe concurrency
     conditional: bool = True  # False: ignore If-None-Match, like many real servers
+    gzipped: int = 0  # answers sent gzip-compressed
     base: str = ""
 
     async def __aenter__(self) -> Self:
@@ -83,11 +84,13 @@ class FeedServer:
     async def _answer(self, request: web.Request, path: str) -> web.StreamResponse:
         if path in self.documents:
             body, kind = self.documents[path]
-            return _document(request, body, kind, self.conditional)
+            return self._document(request, body, kind)
         if path.startswith("capture/") and self.captures is not None:
             file = self.captures / path.removeprefix("capture/")
             if file.is_file():
-                return _document(request, file.read_bytes(), TYPES.get(file.suffix, "text/plain"))
+                return self._document(
+                    request, file.read_bytes(), TYPES.get(file.suffix, "text/plain")
+                )
         special = {
             "bad/html": lambda: web.Response(
                 body=b"<!DOCTYPE html><html><head><title>News</title></head><body>Hi</body></html>",
@@ -117,18 +120,16 @@ class FeedServer:
             return web.Response(body=file.read_bytes(), content_type="text/html")
         return web.Response(status=404, text="no such test document")
 
-
-def _document(
-    request: web.Request, body: bytes, kind: str, conditional: bool = True
-) -> web.Response:
-    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-    if conditional and request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers={"ETag": etag})
-    headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED, "Content-Type": kind}
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        body = gzip.compress(body)
-    return web.Response(body=body, headers=headers)
+    def _document(self, request: web.Request, body: bytes, kind: str) -> web.Response:
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.conditional and request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED, "Content-Type": kind}
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            body = gzip.compress(body)
+            self.gzipped += 1
+        return web.Response(body=body, headers=headers)
 
 
 async def _huge(request: web.Request) -> web.StreamResponse:
