@@ -78,6 +78,17 @@ def with_feed_topics(article: Article, prepare: Prepare, topics: Sequence[str]) 
     return dataclasses.replace(prepared, topics=(*prepared.topics, *dict.fromkeys(extra)))
 
 
+def _warning(parsed: ParsedFeed, report: IngestReport) -> str | None:
+    """What admins should know about a feed that was read: malformed, or entries skipped."""
+    notes = [parsed.problem] if parsed.problem else []
+    if report.rejected:
+        count = len(report.rejected)
+        notes.append(
+            f"{count} entr{'y' if count == 1 else 'ies'} skipped ({report.rejected[0].reason})"
+        )
+    return "; ".join(notes) or None
+
+
 class FeedService:
     """Sources and their polls. The scheduler calls `poll`; commands call `add`, `remove`
     and `feeds`."""
@@ -202,6 +213,7 @@ class FeedService:
         except Exception as exc:  # one broken feed must not stop the others' polls
             log.exception("feed %s could not be ingested", feed.name)
             return await self._failed(feed, now, f"unexpected {type(exc).__name__}", None, None)
+        warning = _warning(parsed, report)
         await self.db.record_success(
             feed.id,
             PollRecord(
@@ -210,14 +222,14 @@ class FeedService:
                 items=len(parsed.entries),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
-                error=parsed.problem,
+                error=warning,
                 body_hash=body_hash,
             ),
         )
         self.problems.log(report, scope=feed.name)
         if report.added or report.updated:
             log.info("feed %s: %s", feed.name, report.summary_line())
-        return PollResult("read", report, parsed.problem)
+        return PollResult("read", report, warning)
 
     async def _failed(
         self,

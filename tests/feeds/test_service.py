@@ -408,3 +408,14 @@ def test_article_links_are_shown_on_the_console_and_discord() -> None:
     reply = Reply(title="Gas deal agreed", text="• Summary.", url="https://example.org/gas")
     assert "<https://example.org/gas>" in render(reply)
     assert render_embeds(reply)[0].url == "https://example.org/gas"
+
+
+async def test_an_unreadable_entry_is_skipped_alone_and_admins_told_why(
+    server: FeedServer, feeds: FeedService, store: Store
+) -> None:
+    empty = {"title": "", "guid": "empty-1", "body": "<p><script>x()</script></p>"}
+    server.documents["news.xml"] = (rss([story(1), empty, story(2)]), "application/rss+xml")
+    result = await feeds.poll(await follow(feeds, server.url("news.xml")))
+    assert result.report is not None and len(result.report.added) == 2
+    [item] = (await Commands(store, feeds=feeds).run_line("/news sources")).items
+    assert "warning: 1 entry skipped (the entry has neither a title nor any text)" in item.text
