@@ -198,6 +198,11 @@ class FakeSlack:
         self._connected = asyncio.Event()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        # Once this many messages are posted, chat.postMessage stores each message but never
+        # answers: the bot has sent a post it cannot record (the crash window).
+        self.hold_after: int | None = None
+        self.held = 0
+        self._release = asyncio.Event()
         self.port = 0
         self._add_defaults()
 
@@ -252,6 +257,7 @@ class FakeSlack:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._release.set()
         for socket in list(self._sockets):
             await socket.close()
         if self._runner is not None:
@@ -480,7 +486,15 @@ class FakeSlack:
             body = {"ok": False, "error": body}
         response = self._answer(method, args, body)
         await self._notify()
+        if method == "chat.postMessage" and self._holding():
+            self.held += 1
+            await self._notify()
+            await self._release.wait()  # the fake stops: its answer goes nowhere
         return response
+
+    def _holding(self) -> bool:
+        posted = sum(len(messages) for messages in self.messages.values())
+        return self.hold_after is not None and posted >= self.hold_after
 
     def _answer(
         self,
