@@ -12,8 +12,9 @@ class Article:
     """A parsed news article, before or after it is stored.
 
     `id` is 0 until the store assigns one. `source` names where it came from
-    (a file path, or `path:line` for JSON Lines) and is the identity used to
-    recognise an edited file as the same article.
+    (a file's resolved path, see bot.ingest.seed.source_name; `path#id` or
+    `path#line` for JSON Lines) and is the identity used to recognise an edited
+    file as the same article.
 
     `url` is the article's web page and `author` its byline (feed items have
     them, seed files do not).

@@ -27,6 +27,7 @@ SETTLE_SECONDS = 10
 SEED_SUFFIXES = frozenset({".txt", ".md", ""})
 INPUT_SUFFIXES = SEED_SUFFIXES | {".jsonl"}
 NAMES_SHOWN = 3
+MISSING = "no such file or folder"
 
 
 @dataclass
@@ -51,8 +52,8 @@ def discover(paths: Iterable[Path], settle_seconds: float = 0) -> Found:
     for path in paths:
         if path.is_dir():
             _walk(path, found, settle_seconds)
-        elif problem := _unreadable(path):
-            found.rejected.append(IngestError(safe_name(str(path)), problem))
+        elif isinstance(status := _status(path), str):
+            found.rejected.append(IngestError(safe_name(str(path)), status))
         else:
             found.files.append(path)
     # The same file named twice (a folder and a file in it, two links to it) is read once.
@@ -85,9 +86,11 @@ def _walk(folder: Path, found: Found, settle_seconds: float) -> None:
             found.skipped.append(IngestError(safe_name(entry.path), note))
         elif suffix not in INPUT_SUFFIXES:
             others.append(safe_name(entry.name))
-        elif problem := _unreadable(path):
-            found.rejected.append(IngestError(safe_name(entry.path), problem))
-        elif abs(time.time() - path.stat().st_mtime) < settle_seconds:
+        elif (status := _status(path)) == MISSING:
+            continue  # removed since the folder was listed (a temporary file)
+        elif isinstance(status, str):
+            found.rejected.append(IngestError(safe_name(entry.path), status))
+        elif abs(time.time() - status.st_mtime) < settle_seconds:
             found.waiting.append(path)
         else:
             found.files.append(path)
@@ -95,18 +98,18 @@ def _walk(folder: Path, found: Found, settle_seconds: float) -> None:
         found.skipped.append(IngestError(safe_name(str(folder)), _not_inputs(others)))
 
 
-def _unreadable(path: Path) -> str | None:
-    """Why `path` is not a regular file to read, or None when it is."""
+def _status(path: Path) -> os.stat_result | str:
+    """The status of the regular file `path`, or why it is not one to read."""
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except FileNotFoundError:
         if path.is_symlink():
             return f"dangling symlink (its target {safe_name(os.readlink(path))} does not exist)"
-        return "no such file or folder"
+        return MISSING
     except OSError as exc:
         return "symlink loop" if exc.errno == errno.ELOOP else f"cannot read: {exc.strerror}"
-    if stat.S_ISREG(mode):
-        return None
+    if stat.S_ISREG(status.st_mode):
+        return status
     return "not a regular file (a FIFO, socket or device)"
 
 
