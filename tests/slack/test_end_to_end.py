@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack.publisher import SlackPublisher
-from bot.commands import COMMANDS
+from bot.commands import COMMANDS, CommandSpec
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack, mentions
 
@@ -219,3 +219,24 @@ async def test_a_failed_admin_lookup_refuses_once_and_is_asked_again(
     assert header(allowed) == "newsbot status"
     await ask(fake, "status", user="UADA00001")
     assert len(fake.calls("users.info")) == 2  # a real answer is kept for a while
+
+
+async def test_what_a_member_types_arrives_unescaped(
+    fake: FakeSlack, publisher: SlackPublisher
+) -> None:
+    response = await ask(fake, "search air & <defense>")
+    assert header(response) == "Search: “air & <defense>”"  # plain text: shown as typed
+    await fake.mention("search air & defense")
+    [posted] = await fake.wait_for(lambda: fake.messages_in("CNEWS0001"))
+    assert header(posted) == "Search: “air & defense”"
+
+
+@pytest.mark.parametrize("spec", COMMANDS, ids=[spec.name for spec in COMMANDS])
+async def test_every_command_answers_an_admin_within_block_kit_limits(
+    fake: FakeSlack, publisher: SlackPublisher, spec: CommandSpec
+) -> None:
+    response = await ask(fake, spec.name, user="UADA00001")
+    assert header(response)
+    assert fake.rejected == []
+    if response["response_type"] == "ephemeral":  # only an error, or the article picker
+        assert header(response).startswith(("⚠️", f"Which article? /news {spec.name}"))

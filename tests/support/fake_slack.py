@@ -84,6 +84,10 @@ class Envelope:
     ack: dict[str, Any] | None = None
 
 
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def block_kit_problems(message: dict[str, Any]) -> list[str]:
     """Every Block Kit limit a message breaks (empty when Slack would accept it)."""
     problems: list[str] = []
@@ -343,7 +347,7 @@ class FakeSlack:
             "user_id": user,
             "user_name": self.users.get(user, {}).get("name", "someone"),
             "command": "/news",
-            "text": text,
+            "text": escape(text),  # as Slack sends what a member typed
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": url,
@@ -359,7 +363,7 @@ class FakeSlack:
         event = {
             "type": "app_mention",
             "user": user,
-            "text": f"<@{BOT_USER_ID}> {text}",
+            "text": f"<@{BOT_USER_ID}> {escape(text)}",
             "ts": ts,
             "channel": channel,
             "event_ts": ts,

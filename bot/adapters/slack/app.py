@@ -33,6 +33,7 @@ from bot.adapters.slack.render import (
     paging_actions,
     pick_actions,
     render_message,
+    unescape,
 )
 from bot.commands import (
     COMMANDS_BY_NAME,
@@ -145,7 +146,7 @@ class SlackBot:
 
     async def _on_command(self, ack: Any, command: dict[str, Any], respond: Respond) -> None:
         await ack()
-        line = str(command.get("text") or "")
+        line = unescape(str(command.get("text") or ""))
         try:
             answer = await self.answer_line(line, command["user_id"], command["channel_id"])
         except Exception:
@@ -153,7 +154,7 @@ class SlackBot:
         await respond(**answer.respond_kwargs())
 
     async def _on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
-        line = _MENTION.sub(" ", str(event.get("text") or "")).strip()
+        line = unescape(_MENTION.sub(" ", str(event.get("text") or ""))).strip()
         user, channel = event["user"], event["channel"]
         try:
             answer = await self.answer_line(line or "help", user, channel)

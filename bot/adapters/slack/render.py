@@ -45,6 +45,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """What a member typed: Slack sends `&`, `<` and `>` in commands and messages escaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def mrkdwn(text: str) -> str:
     """Escaped text with matched words (between MATCH_START and MATCH_END) in Slack's bold."""
     return _LEFT_MARK.sub("", _MARKED.sub(r"*\1*", escape(text)))
