@@ -31,6 +31,7 @@ from bot.config import (
     SettingsError,
     load_config,
     resolve_config_path,
+    seeds_folder_problem,
 )
 from bot.delivery import Delivery
 from bot.feeds.service import FeedService
@@ -265,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
 HANDLERS = {"run": cmd_run, "ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask}
 
 
+def _reads_seeds(args: argparse.Namespace) -> bool:
+    """run and ask ingest the seeds folder, and so does ingest without paths."""
+    return args.subcommand in ("run", "ask") or (args.subcommand == "ingest" and not args.paths)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv()
     args = build_parser().parse_args(argv)
@@ -278,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         config = load_config(resolve_config_path(args.config))
+        if _reads_seeds(args) and (problem := seeds_folder_problem(config)):
+            raise ConfigError(config.path, [problem])
         code = asyncio.run(HANDLERS[args.subcommand](config, args))
         sys.stdout.flush()  # here, so a closed pipe is noticed while it can be handled
         return code

@@ -939,9 +939,10 @@ class Commands(FeedCommands):
             channel=context.channel,
             mode=mode,
             schedule=schedule,
-            topics=(topics,),
-            keywords=(keywords,),
-            exclude=(exclude,),
+            # Not given is all news; given, each comma-separated entry must name something.
+            topics=(topics,) if topics else (),
+            keywords=(keywords,) if keywords else (),
+            exclude=(exclude,) if exclude else (),
             backfill=backfill,
             on_this_day=on_this_day == "yes",
         )

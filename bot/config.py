@@ -7,6 +7,7 @@ not silently fall back to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -24,8 +25,18 @@ from bot.models import FeedSpec, SubscriptionSpec
 DEFAULT_CONFIG_PATH = Path("config/newsbot.toml")
 CONFIG_ENV_VAR = "NEWSBOT_CONFIG"
 
-CHANNEL_PATTERN = re.compile(r"^(console|discord|slack):[A-Za-z0-9_.-]{1,100}$")
+# What follows the platform in a channel key: a console channel's name, a Discord channel
+# id (a number), a Slack channel id (capitals and digits, such as C0123456789).
+CHANNEL_IDS = {
+    "console": (re.compile(r"[a-z0-9_-]{1,32}"), "1-32 lowercase letters, digits, - or _"),
+    "discord": (re.compile(r"[0-9]{1,20}", re.ASCII), "a channel id, a number"),
+    "slack": (re.compile(r"[A-Z0-9]{1,20}", re.ASCII), "a channel id such as C0123456789"),
+}
 SUBSCRIPTION_MODES = ("instant", "digest")
+MAX_BACKFILL = 100
+MAX_TERM_CHARS = 100  # one topic or keyword of a subscription
+# A digest's cron line must fire within this many years (`0 8 30 2 *` never does).
+CRON_HORIZON_YEARS = 5
 FEED_POLL_DEFAULT_SECONDS = 900
 # Polling a feed more often than every five minutes is impolite and rarely finds more.
 FEED_POLL_MIN_SECONDS = 300
@@ -142,10 +153,6 @@ def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = N
 _Validator = Any
 
 
-def _positive(value: int) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
 def _timezone(value: str) -> str | None:
     try:
         zoneinfo.ZoneInfo(value)
@@ -182,9 +189,14 @@ def _range(low: int, high: int) -> _Validator:
 
 
 def _channel_name(value: str) -> str | None:
-    if not re.fullmatch(r"[a-z0-9_-]{1,32}", value):
-        return f"console channel {value!r} must be 1-32 lowercase letters, digits, - or _"
+    pattern, rule = CHANNEL_IDS["console"]
+    if not pattern.fullmatch(value):
+        return f"console channel {value!r} must be {rule}"
     return None
+
+
+def _not_empty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
 
 
 def _web_address(value: str) -> str | None:
@@ -207,11 +219,11 @@ def _contact(value: str) -> str | None:
 
 _TOP_LEVEL: dict[str, tuple[type, _Validator]] = {"timezone": (str, _timezone)}
 _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
-    "database": {"path": (str, None)},
+    "database": {"path": (str, _not_empty)},
     "seeds": {
-        "folder": (str, None),
-        "poll_interval_seconds": (int, _positive),
-        "max_file_bytes": (int, _positive),
+        "folder": (str, _not_empty),
+        "poll_interval_seconds": (int, _range(1, 7 * 86400)),
+        "max_file_bytes": (int, _range(1, 1 << 30)),
     },
     "summary": {"sentences": (int, _range(1, 10))},
     "console": {"channels": (list, None)},
@@ -234,7 +246,7 @@ _SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
     "topics": (list, None),
     "keywords": (list, None),
     "exclude": (list, None),
-    "backfill": (int, _range(0, 100)),
+    "backfill": (int, None),
     "on_this_day": (bool, None),
 }
 
@@ -292,12 +304,72 @@ def _validate_feeds(raw: Any, problems: list[str]) -> list[FeedSpec]:
     return feeds
 
 
-def _cron_problem(expression: str) -> str | None:
+def cron_problem(expression: str, tz: dt.tzinfo) -> str | None:
+    """Why a digest's cron line cannot run in `tz`: malformed, or never fires."""
     try:
-        CronTrigger.from_crontab(expression)
+        trigger = CronTrigger.from_crontab(expression, timezone=tz)
     except ValueError as exc:
         return f"invalid cron line {expression!r} ({exc}); use five fields like '0 8 * * *'"
+    now = dt.datetime.now(tz)
+    fires = trigger.get_next_fire_time(None, now)
+    if fires is None or fires > now + dt.timedelta(days=366 * CRON_HORIZON_YEARS):
+        return (
+            f"cron line {expression!r} never fires (no time matches it in the next "
+            f"{CRON_HORIZON_YEARS} years; '0 8 30 2 *' asks for February 30)"
+        )
     return None
+
+
+def channel_problem(channel: str) -> str | None:
+    platform, sep, channel_id = channel.partition(":")
+    if not sep or platform not in CHANNEL_IDS:
+        return (
+            f"{channel[:60]!r} must be 'console:<name>', 'discord:<channel id>' "
+            "or 'slack:<channel id>'"
+        )
+    pattern, rule = CHANNEL_IDS[platform]
+    if not pattern.fullmatch(channel_id):
+        return f"{channel[:60]!r}: a {platform} channel is {rule}"
+    return None
+
+
+def split_terms(values: tuple[str, ...]) -> list[str]:
+    """Topics or keywords as given (a list, or comma-separated), each stripped."""
+    return [part.strip() for value in values for part in value.split(",")]
+
+
+def _terms_problem(key: str, values: tuple[str, ...]) -> str | None:
+    for term in split_terms(values):
+        if not term:
+            return f"{key}: an empty entry (a blank name, or two commas in a row)"
+        if len(term) > MAX_TERM_CHARS:
+            return f"{key}: {term[:40]!r}... is longer than {MAX_TERM_CHARS} characters"
+        if key == "topics" and not any(ch.isalnum() for ch in term):
+            return f"{key}: {term!r} is not a topic name"
+    return None
+
+
+def subscription_problems(spec: SubscriptionSpec, tz: dt.tzinfo) -> list[str]:
+    """Every reason `spec` cannot run, each as 'key: why'. The one validator for
+    subscriptions from the config file and from /news subscribe."""
+    problems = []
+    if message := channel_problem(spec.channel):
+        problems.append(f"channel: {message}")
+    if spec.mode not in SUBSCRIPTION_MODES:
+        modes = ", ".join(SUBSCRIPTION_MODES)
+        problems.append(f"mode: must be one of {modes}, got {spec.mode[:40]!r}")
+    if spec.mode == "digest" and not spec.schedule:
+        problems.append("schedule: required for digest mode (a cron line like '0 8 * * *')")
+    if spec.mode == "instant" and spec.schedule:
+        problems.append("schedule: only digest subscriptions take a schedule")
+    if spec.schedule and (message := cron_problem(spec.schedule, tz)):
+        problems.append(f"schedule: {message}")
+    if not 0 <= spec.backfill <= MAX_BACKFILL:
+        problems.append(f"backfill: must be between 0 and {MAX_BACKFILL}")
+    for key in ("topics", "keywords", "exclude"):
+        if message := _terms_problem(key, getattr(spec, key)):
+            problems.append(message)
+    return problems
 
 
 def _unknown(key: str, known: list[str], where: str) -> str:
@@ -346,35 +418,21 @@ def _table_values(
     return values
 
 
-def _validate_subscription(index: int, raw: Any, problems: list[str]) -> SubscriptionSpec | None:
+def _validate_subscription(
+    index: int, raw: Any, tz: dt.tzinfo, problems: list[str]
+) -> SubscriptionSpec | None:
     where = f"subscriptions[{index}]."
     values = _table_values("subscriptions", index, raw, _SUBSCRIPTION_KEYS, problems)
     if values is None:
         return None
-    before = len(problems)
-    channel = values.get("channel")
     if "channel" not in raw:
         problems.append(f"{where}channel: required (for example 'console:news')")
-    elif channel is not None and not CHANNEL_PATTERN.match(channel):
-        problems.append(
-            f"{where}channel: {channel!r} must be 'console:<name>', 'discord:<channel id>' "
-            "or 'slack:<channel id>'"
-        )
-    mode = values.get("mode", "instant")
-    if mode not in SUBSCRIPTION_MODES:
-        problems.append(
-            f"{where}mode: must be one of {', '.join(SUBSCRIPTION_MODES)}, got {mode!r}"
-        )
-    schedule = values.get("schedule", "")
-    if mode == "digest" and not schedule:
-        problems.append(f"{where}schedule: required for digest mode (a cron line like '0 8 * * *')")
-    if schedule and (message := _cron_problem(schedule)):
-        problems.append(f"{where}schedule: {message}")
-    if mode == "instant" and schedule:
-        problems.append(f"{where}schedule: only digest subscriptions take a schedule")
-    if len(problems) > before or channel is None:
+    if "channel" not in values:
         return None
-    return SubscriptionSpec(**values)
+    spec = SubscriptionSpec(**values)
+    found = subscription_problems(spec, tz)
+    problems.extend(where + problem for problem in found)
+    return None if found else spec
 
 
 def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
@@ -407,6 +465,9 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
     for channel in channels:
         if message := _channel_name(channel):
             problems.append(f"console.channels: {message}")
+    for channel in sorted({c for c in channels if channels.count(c) > 1}):
+        problems.append(f"console.channels: {channel!r} is listed more than once")
+    tz = zoneinfo.ZoneInfo(values.get("timezone", "UTC"))
 
     subscriptions: list[SubscriptionSpec] = []
     raw_subscriptions = raw.get("subscriptions", [])
@@ -414,7 +475,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         problems.append("subscriptions: must be an array of tables ([[subscriptions]])")
         raw_subscriptions = []
     for index, item in enumerate(raw_subscriptions):
-        subscription = _validate_subscription(index, item, problems)
+        subscription = _validate_subscription(index, item, tz, problems)
         if subscription is None:
             continue
         if subscription.channel.startswith("console:"):
@@ -451,6 +512,22 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         fetch_timeout_seconds=values.get("fetch_timeout_seconds", 20),
         fetch_max_bytes=values.get("fetch_max_bytes", 5_000_000),
     )
+
+
+def seeds_folder_problem(config: AdminConfig) -> str | None:
+    """Why the seeds folder cannot be read. A folder the config names that does not exist
+    is most likely a typo, so it is reported rather than created."""
+    folder = config.seeds_folder
+    if not folder.exists():
+        return (
+            f"seeds.folder: {folder} does not exist (create it, or correct seeds.folder "
+            f"in {config.path})"
+        )
+    if not folder.is_dir():
+        return f"seeds.folder: {folder} is not a folder"
+    if not os.access(folder, os.R_OK | os.X_OK):
+        return f"seeds.folder: {folder} cannot be read (check its permissions)"
+    return None
 
 
 def load_config(path: Path) -> AdminConfig:

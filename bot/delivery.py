@@ -30,12 +30,12 @@ import datetime as dt
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.config import CHANNEL_PATTERN, SUBSCRIPTION_MODES, AdminConfig
+from bot.config import AdminConfig, split_terms, subscription_problems
 from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import (
     ChannelUnavailable,
@@ -101,33 +101,14 @@ class SyncReport:
     removed: int
 
 
-def _split_terms(values: Iterable[str]) -> list[str]:
-    terms: list[str] = []
-    for value in values:
-        terms.extend(part.strip() for part in value.split(","))
-    return [term for term in terms if term]
-
-
-def normalise_spec(spec: SubscriptionSpec) -> SubscriptionSpec:
-    """Canonical topic keys, case-folded keywords; reject what cannot run."""
-    if not CHANNEL_PATTERN.match(spec.channel):
-        raise SubscriptionError(f"{spec.channel!r} is not a channel this bot can post to")
-    if spec.mode not in SUBSCRIPTION_MODES:
-        raise SubscriptionError(f"mode must be one of {', '.join(SUBSCRIPTION_MODES)}")
-    if spec.mode == "digest":
-        if not spec.schedule:
-            raise SubscriptionError("a digest needs a schedule, a cron line like '0 8 * * *'")
-        try:
-            CronTrigger.from_crontab(spec.schedule)
-        except ValueError as exc:
-            raise SubscriptionError(f"invalid schedule {spec.schedule!r}: {exc}") from None
-    elif spec.schedule:
-        raise SubscriptionError("only digest subscriptions take a schedule")
-    if not 0 <= spec.backfill <= 100:
-        raise SubscriptionError("backfill must be between 0 and 100")
-    topics = [canonical_key(term) for term in _split_terms(spec.topics)]
-    keywords = [term.casefold() for term in _split_terms(spec.keywords)]
-    exclude = [term.casefold() for term in _split_terms(spec.exclude)]
+def normalise_spec(spec: SubscriptionSpec, tz: dt.tzinfo) -> SubscriptionSpec:
+    """Canonical topic keys, case-folded keywords; reject what cannot run (the rules
+    are bot.config.subscription_problems, shared with the config file)."""
+    if problems := subscription_problems(spec, tz):
+        raise SubscriptionError("; ".join(problems))
+    topics = [canonical_key(term) for term in split_terms(spec.topics)]
+    keywords = [term.casefold() for term in split_terms(spec.keywords)]
+    exclude = [term.casefold() for term in split_terms(spec.exclude)]
     return SubscriptionSpec(
         channel=spec.channel,
         mode=spec.mode,
@@ -325,7 +306,7 @@ class Delivery:
         ordinal: dict[str, int] = defaultdict(int)
         for item in items:
             ordinal[item.channel] += 1
-            wanted[f"{item.channel}#{ordinal[item.channel]}"] = normalise_spec(item)
+            wanted[f"{item.channel}#{ordinal[item.channel]}"] = normalise_spec(item, self.config.tz)
         existing = {
             sub.config_key: sub
             for sub in await self.db.subscriptions()
@@ -351,7 +332,7 @@ class Delivery:
     async def subscribe(self, spec: SubscriptionSpec) -> tuple[Subscription, bool]:
         """Add a command subscription; (it, created). Subscribing again resumes a paused
         channel instead of adding a copy."""
-        spec = normalise_spec(spec)
+        spec = normalise_spec(spec, self.config.tz)
         resumed = await self.db.resume_channel(spec.channel)
         if resumed:
             log.info("resumed %s subscription(s) of %s", resumed, spec.channel)

@@ -11,7 +11,9 @@ from bot.config import (
     Settings,
     SettingsError,
     load_config,
+    parse_config,
     resolve_config_path,
+    seeds_folder_problem,
 )
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "newsbot.toml"
@@ -78,7 +80,7 @@ schedule = "every morning"
         "timezone: unknown timezone 'Mars/Olympus' (use an IANA name such as 'Europe/Brussels')",
         "colour: unknown key",
         "seeds.folder: must be a string, got 7",
-        "seeds.max_file_bytes: must be greater than 0",
+        "seeds.max_file_bytes: must be between 1 and 1073741824",
         "seeds.poll_intervall_seconds: unknown key (did you mean 'poll_interval_seconds'?)",
         "summary.sentences: must be between 1 and 10",
         "delivery.time: must be a local time HH:MM, got '25:00'",
@@ -134,3 +136,42 @@ def test_settings_come_from_the_environment_only() -> None:
     assert Settings.from_env({}).discord_token is None
     with pytest.raises(SettingsError, match="DISCORD_GUILD_ID must be a numeric guild id"):
         Settings.from_env({"DISCORD_GUILD_ID": "my-server"})
+
+
+def test_config_that_would_break_run_is_refused_by_check(tmp_path: Path) -> None:
+    problems = problems_of(
+        tmp_path,
+        """
+[seeds]
+poll_interval_seconds = 100000000000000
+[console]
+channels = ["news", "world", "news"]
+[[subscriptions]]
+channel = "console:news"
+mode = "digest"
+schedule = "0 8 30 2 *"
+[[subscriptions]]
+channel = "discord:general"
+[[subscriptions]]
+channel = "console:world"
+topics = ["", " "]
+""",
+    )
+    assert problems == [
+        "seeds.poll_interval_seconds: must be between 1 and 604800",
+        "console.channels: 'news' is listed more than once",
+        "subscriptions[0].schedule: cron line '0 8 30 2 *' never fires (no time matches it in "
+        "the next 5 years; '0 8 30 2 *' asks for February 30)",
+        "subscriptions[1].channel: 'discord:general': a discord channel is a channel id, a number",
+        "subscriptions[2].topics: an empty entry (a blank name, or two commas in a row)",
+    ]
+
+
+def test_a_missing_seeds_folder_is_reported_by_name(tmp_path: Path) -> None:
+    config = parse_config(tmp_path / "newsbot.toml", {"seeds": {"folder": str(tmp_path / "sedes")}})
+    assert seeds_folder_problem(config) == (
+        f"seeds.folder: {tmp_path / 'sedes'} does not exist (create it, or correct "
+        f"seeds.folder in {tmp_path / 'newsbot.toml'})"
+    )
+    (tmp_path / "sedes").mkdir()
+    assert seeds_folder_problem(config) is None

@@ -158,3 +158,18 @@ def test_ask_into_a_pipe_closed_early_ends_without_a_traceback(config_path: Path
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_a_missing_seeds_folder_stops_run_with_one_line(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    config = write_config("").read_text().replace(str(tmp_path / "seeds"), str(tmp_path / "sedes"))
+    path = tmp_path / "typo.toml"
+    path.write_text(config)
+    for args in (("run",), ("ask", "/news latest"), ("ingest",)):
+        result = newsbot(path, *args)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (
+            f"newsbot: {path}: seeds.folder: {tmp_path / 'sedes'} does not exist "
+            f"(create it, or correct seeds.folder in {path})"
+        )

@@ -59,7 +59,7 @@ async def test_bad_subscription_is_explained(store: Store, make_delivery: MakeDe
     reply = await commands.run("subscribe", {"mode": "digest"}, ADMIN)
     assert reply.error and "schedule" in reply.text
     reply = await commands.run("subscribe", {"mode": "digest", "schedule": "every day"}, ADMIN)
-    assert reply.error and "invalid schedule" in reply.text
+    assert reply.error and "invalid cron line" in reply.text
 
 
 async def test_unsubscribe_removes_command_ones_but_not_config_ones(
@@ -128,3 +128,17 @@ async def test_status_shows_job_errors_and_stuck_deliveries_to_admins(
     assert error == "OverflowError: date value out of range"
     [stuck] = [i.text for i in status.items if i.title == "Stuck: #1 to console:news"]
     assert "tries; last: 503 Service Unavailable" in stuck
+
+
+async def test_subscribe_applies_the_config_files_rules(
+    store: Store, make_delivery: MakeDelivery
+) -> None:
+    commands = Commands(store, delivery=make_delivery())
+    never = await commands.run_line('/news subscribe mode=digest schedule="0 8 30 2 *"', ADMIN)
+    assert never.error and "cron line '0 8 30 2 *' never fires" in never.text
+    blank = await commands.run_line('/news subscribe topics=", ,"', ADMIN)
+    assert blank.error and blank.text.startswith("topics: an empty entry")
+    elsewhere = CommandContext(channel="discord:general", is_admin=True)
+    named = await commands.run_line("/news subscribe", elsewhere)
+    assert named.error and "a discord channel is a channel id" in named.text
+    assert await commands.delivery.subscriptions() == []  # type: ignore[union-attr]
