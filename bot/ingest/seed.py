@@ -197,7 +197,7 @@ def parse_jsonl_file(
         handle = path.open("rb")
     except OSError as exc:
         raise IngestError(source, f"cannot read: {exc.strerror}") from exc
-    first_line: dict[str, int] = {}  # identity -> the line that has it
+    holders: dict[str, tuple[int, bool]] = {}  # identity -> (its line, whether by an id)
     with handle:
         for number, raw in _numbered_lines(handle, max_bytes):
             try:
@@ -205,12 +205,13 @@ def parse_jsonl_file(
                     raise IngestError(
                         source, f"record is over the limit of {max_bytes:,} bytes", number
                     )
-                article = _parse_json_record(raw, source, number, default_date)
-                first = first_line.setdefault(article.source, number)
-                if first != number:
-                    raise IngestError(
-                        source, _taken_identity(article.source, source, number, first), number
+                article, by_id = _parse_json_record(raw, source, number, default_date)
+                holder = holders.setdefault(article.source, (number, by_id))
+                if holder[0] != number:
+                    taken = _taken_identity(
+                        article.source.removeprefix(f"{source}#"), by_id, holder
                     )
+                    raise IngestError(source, taken, number)
                 yield article
             except IngestError as error:
                 yield RejectedInput(error)
@@ -239,13 +240,21 @@ def _numbered_lines(handle: BinaryIO, max_bytes: int) -> Iterator[tuple[int, byt
             yield number, raw
 
 
-def _taken_identity(identity: str, source: str, number: int, first: int) -> str:
-    if identity == f"{source}#{number}":
+def _taken_identity(record_id: str, by_id: bool, holder: tuple[int, bool]) -> str:
+    """Why a record's identity is taken: ids and the line numbers of records without an id
+    share one namespace (as they always have in stored archives)."""
+    first, first_by_id = holder
+    if not by_id:
         return (
             f"this record has no 'id' and its line number is the 'id' of line {first};"
             " give it an id"
         )
-    return f"duplicate id {identity.removeprefix(source + '#')!r}, already used on line {first}"
+    if not first_by_id:
+        return (
+            f"id {record_id!r} is already line {first}'s, which has no 'id' and is known by"
+            f" its line number; give line {first} an id"
+        )
+    return f"duplicate id {record_id!r}, already used on line {first}"
 
 
 def _record_id(record: dict[str, object], source: str, number: int) -> str:
@@ -261,7 +270,10 @@ def _record_id(record: dict[str, object], source: str, number: int) -> str:
     return f"{source}#{text}"
 
 
-def _parse_json_record(raw: bytes, source: str, number: int, default_date: dt.date) -> Article:
+def _parse_json_record(
+    raw: bytes, source: str, number: int, default_date: dt.date
+) -> tuple[Article, bool]:
+    """The record's article, and whether it is known by an id (else by its line)."""
     try:
         record = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -286,6 +298,7 @@ def _parse_json_record(raw: bytes, source: str, number: int, default_date: dt.da
         raise IngestError(source, "'date' must be a string YYYY-MM-DD", number)
     identity = _record_id(record, source, number)
     try:
-        return make_article(identity, str(title), article_date, str(body))
+        article = make_article(identity, str(title), article_date, str(body))
     except IngestError as error:  # named by file and line, like every other record problem
         raise IngestError(source, error.reason, number) from None
+    return article, record.get("id") is not None

@@ -144,6 +144,9 @@ async def test_a_repeated_id_in_one_file_is_rejected_not_overwritten(
         _record("Has id 4", id=4),
         _record("Line 4, no id"),
         _record("Bad id", id=["x"]),
+        _record("Has id 6, which is line 6's", id="6"),
+        _record("Line 7, no id"),
+        _record("Has id 7, line 7 has no id", id=7),
     )
     report = await _ingest(store, bulk)
     assert [str(e) for e in report.rejected] == [
@@ -151,8 +154,15 @@ async def test_a_repeated_id_in_one_file_is_rejected_not_overwritten(
         f"{bulk}:4: this record has no 'id' and its line number is the 'id' of line 3;"
         " give it an id",
         f"{bulk}:5: 'id' must be a string or an integer",
+        f"{bulk}:8: id '7' is already line 7's, which has no 'id' and is known by its line"
+        " number; give line 7 an id",
     ]
-    assert await _stored_titles(store) == ["First a1", "Has id 4"]
+    assert await _stored_titles(store) == [
+        "First a1",
+        "Has id 4",
+        "Has id 6, which is line 6's",
+        "Line 7, no id",
+    ]
 
 
 async def test_a_bug_on_one_record_is_reported_and_the_rest_land(
