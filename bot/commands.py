@@ -561,7 +561,7 @@ class FeedCommands:
             )
         return Reply(
             title="Sources",
-            items=tuple(items[:25]),
+            items=tuple(items),
             footer="A disabled source resumes when an admin adds it again with /news source-add.",
         )
 
