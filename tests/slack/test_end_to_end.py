@@ -193,6 +193,10 @@ async def test_an_app_mention_is_answered_in_the_channel(
     [private] = await fake.wait_for(lambda: fake.messages_in("ephemeral"))
     assert private["user"] == "UBOB00001" and "No article #999" in private["text"]
     assert len(fake.messages_in("CNEWS0001")) == 1
+    await fake.mention("help", thread_ts=posted["ts"])
+    await fake.wait_for(lambda: len(fake.messages_in("CNEWS0001")) == 2)
+    in_thread = fake.messages_in("CNEWS0001")[1]
+    assert in_thread["thread_ts"] == posted["ts"] and header(in_thread) == "newsbot commands"
 
 
 async def test_hostile_article_text_mentions_nobody(

@@ -356,11 +356,17 @@ class FakeSlack:
         return await self._push("slash_commands", payload, url)
 
     async def mention(
-        self, text: str, *, user: str = "UBOB00001", channel: str = "CNEWS0001"
+        self,
+        text: str,
+        *,
+        user: str = "UBOB00001",
+        channel: str = "CNEWS0001",
+        thread_ts: str | None = None,
     ) -> Envelope:
-        """A member writes `@newsbot <text>` in `channel`."""
+        """A member writes `@newsbot <text>` in `channel` (in a thread: `thread_ts`)."""
         ts = self._next_ts()
         event = {
+            **({"thread_ts": thread_ts} if thread_ts else {}),
             "type": "app_mention",
             "user": user,
             "text": f"<@{BOT_USER_ID}> {escape(text)}",
@@ -540,7 +546,7 @@ class FakeSlack:
         return channel
 
     def _message(self, args: dict[str, Any]) -> dict[str, Any] | str:
-        message = {k: args[k] for k in ("text", "blocks") if k in args}
+        message = {k: args[k] for k in ("text", "blocks", "thread_ts") if k in args}
         if isinstance(message.get("blocks"), str):
             message["blocks"] = json.loads(message["blocks"])
         problems = block_kit_problems(message)

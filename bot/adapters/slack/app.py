@@ -160,31 +160,32 @@ class SlackBot:
             answer = await self.answer_line(line or "help", user, channel)
         except Exception:
             answer = _failure(f"mention {line!r}")
-        kwargs = answer.message.as_kwargs()
+        # A mention in a thread is answered in that thread.
+        kwargs = {**answer.message.as_kwargs(), "thread_ts": event.get("thread_ts")}
         if answer.private:
             await client.chat_postEphemeral(channel=channel, user=user, **kwargs)
         else:
             await client.chat_postMessage(channel=channel, unfurl_links=False, **kwargs)
+
+    async def turn_page(self, value: str, user: str, channel: str) -> Answer:
+        """Another page of a reply, for the member who asked for it only."""
+        command, options, owner = decode_page(value)
+        if user != owner:
+            refusal = Reply(
+                title="These buttons belong to someone else",
+                text="Run the command yourself to get your own copy you can page through.",
+                error=True,
+            )
+            return Answer(render_message(refusal), private=True)
+        reply = await self.commands.run(command, options, await self._context(user, channel))
+        return Answer(render_message(reply, paging_actions(reply, owner)), private=reply.error)
 
     async def _on_page(self, ack: Any, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         value = body["actions"][0]["value"]
         user, channel = body["user"]["id"], (body.get("channel") or {}).get("id", "")
         try:
-            command, options, owner = decode_page(value)
-            if user != owner:
-                refusal = Reply(
-                    title="These buttons belong to someone else",
-                    text="Run the command yourself to get your own copy you can page through.",
-                    error=True,
-                )
-                answer = Answer(render_message(refusal), private=True)
-            else:
-                reply = await self.commands.run(
-                    command, options, await self._context(user, channel)
-                )
-                actions = paging_actions(reply, owner)
-                answer = Answer(render_message(reply, actions), private=reply.error)
+            answer = await self.turn_page(value, user, channel)
         except Exception:
             answer = _failure(f"a page button {value!r}")
         if answer.private:
