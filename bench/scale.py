@@ -519,15 +519,59 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return res
 
 
+async def profile_commands(db: Path, lines: list[str], out: Path) -> None:
+    """Where the time of each command goes (pyinstrument, this process), ten runs each."""
+    from pyinstrument import Profiler
+
+    async with Store.open(db) as store:
+        commands = Commands(store, clock=FixedClock())
+        for line in lines:
+            profiler = Profiler(async_mode="enabled")
+            with profiler:
+                for _ in range(10):
+                    await commands.run_line(line)
+            path = out / ("profile-" + "-".join(line.split()[1:]).replace("*", "_") + ".txt")
+            path.write_text(profiler.output_text(unicode=True, show_all=False))
+            print(f"profile of {line!r}: {path}", file=sys.stderr)
+
+
+def profile(args: argparse.Namespace) -> None:
+    """Profiles of what misses a target: the ingest's main process, and slow commands."""
+    work: Path = args.workdir
+    full, small = args.articles, args.checkpoint or args.articles // 10
+    _, first_part, _ = prepare_inputs(work, full, small)
+    db = work / "run" / "newsbot.db"
+    scratch = work / "profile"
+    scratch.mkdir(exist_ok=True)
+    for old in scratch.glob("*.db*"):
+        old.unlink()
+    config = write_config(scratch, scratch / "ingest.db")
+    out = scratch / "profile-ingest.txt"
+    ingest = ["-m", "bot", "ingest", "--config", str(config), str(first_part)]
+    run_process([sys.executable, "-m", "pyinstrument", "-o", str(out), *ingest], cwd=scratch)
+    print(f"profile of newsbot ingest (main process): {out}", file=sys.stderr)
+    lines = ["/news topics month", "/news search said", "/news digest week", "/news topics all"]
+    asyncio.run(profile_commands(db, lines, scratch))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--checkpoint", type=int, help="the smaller size (default a tenth)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/newsbot-scale"))
     ap.add_argument("--output", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of measuring, profile the ingest and slow commands on the last run's"
+        " database (pyinstrument; text reports in WORKDIR/profile)",
+    )
     args = ap.parse_args(argv)
     if not DATA.exists():
         print(f"skip scale bench: {DATA} not found")
+        return 0
+    if args.profile:
+        profile(args)
         return 0
     res = measure(args)
     res["table"] = print_table(build_rows(res), res)

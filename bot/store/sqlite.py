@@ -554,10 +554,18 @@ class Store:
         if len(typed) > max_label_chars:
             return []
         escaped = _like_escape(typed)
+        # From three characters on, the trigram index narrows the labels to read; LIKE
+        # still decides (the index also folds the case of letters beyond ASCII).
+        indexed = (
+            " AND id IN (SELECT rowid FROM topic_labels WHERE topic_labels MATCH ?)"
+            if len(typed) >= 3
+            else " AND ? IS NULL"
+        )
         async with self._query(
             "SELECT label FROM topics"
             f" WHERE label LIKE ? ESCAPE '\\' AND length(label) <= ? AND {_SHOWN_TOPIC}"
-            " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
+            + indexed
+            + " ORDER BY CASE WHEN lower(label) = lower(?) THEN 0"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 1"
             "               WHEN label LIKE ? ESCAPE '\\' THEN 2 ELSE 3 END,"
             " articles DESC, label"
@@ -566,6 +574,7 @@ class Store:
                 f"%{escaped}%",
                 max_label_chars,
                 _visible(up_to),
+                '"' + typed.replace('"', '""') + '"' if len(typed) >= 3 else None,
                 typed,
                 f"{escaped}%",
                 f"% {escaped}%",
@@ -618,14 +627,12 @@ class Store:
 # Matched words are wrapped in models.MATCH_START / MATCH_END (control characters no
 # article holds); ReplyItem.matched turns them into typed spans.
 _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
+# A topic members may see: one of its articles is dated up to the day given (one seek
+# in the topic's day counts).
+_SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?)"
 # Ranked inside FTS5 with bm25 (title weighted 5:1): SQLite computes the other columns
 # (snippet, date) only for rows that make the page. (``ORDER BY rank`` is no faster, and
 # reading its value back makes FTS5 compute bm25's statistics a second time.)
-# A topic members may see: one of its articles is dated up to the day given.
-_SHOWN_TOPIC = (
-    "EXISTS (SELECT 1 FROM article_topics at JOIN articles a ON a.id = at.article_id"
-    " WHERE at.topic_id = topics.id AND a.date <= ?)"
-)
 # Held articles (dated after the day in ?4, or ?2 in the count) as full-text rowids.
 _SEARCH_RANKED = (
     f"SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet,"

@@ -235,3 +235,26 @@ async def test_migration_fills_in_the_counts_of_an_existing_archive(tmp_path: Pa
         counts, total = await store.topic_counts(dt.date(2024, 1, 1), dt.date(2024, 1, 2))
     assert_counts_match_a_recount(path)
     assert total == 6 and sum(counts.values()) > 0
+
+
+async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(path) as db:
+        for number, _, sql in _migrations():
+            if number < 8:
+                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.executemany(
+            "INSERT INTO topics (key, label, articles) VALUES (?, ?, ?)",
+            [("gordon brown", "Gordon Brown", 3), ("brownies", "Brownies", 5), ("nato", "NATO", 9)],
+        )
+    async with Store.open(path) as store:
+        assert await store.topic_label_matches("BROW", 25, 100) == ["Brownies", "Gordon Brown"]
+        await store.save_articles([with_topics("b.txt", dt.date(2024, 1, 1), ["Eyebrow"])])
+        assert await store.topic_label_matches("brow", 25, 100) == [
+            "Brownies",
+            "Gordon Brown",
+            "Eyebrow",
+        ]
+        assert await store.topic_label_matches("at", 25, 100) == ["NATO"]
