@@ -8,6 +8,7 @@ options and returns a Reply; adapters only render.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import math
@@ -624,6 +625,10 @@ def _health(feed: Feed, next_poll: dt.datetime | None, timezone: dt.tzinfo) -> s
     return " · ".join(parts)
 
 
+async def _no_counts() -> tuple[dict[str, int], int]:
+    return {}, 0
+
+
 class Commands(FeedCommands):
     """Runs commands against the store. One instance serves every adapter."""
 
@@ -839,7 +844,15 @@ class Commands(FeedCommands):
         window = await self.window(period)
         # Without a period before to compare with, only the most frequent are shown.
         shown = TOPICS_SHOWN if window.previous_start is None else None
-        counts, total = await self.store.topic_counts(window.start, window.end, shown)
+        before = (
+            self.store.topic_counts(window.previous_start, window.start - dt.timedelta(days=1))
+            if window.previous_start is not None
+            else _no_counts()
+        )
+        # The period and the one before are counted at once, on two read connections.
+        (counts, total), (previous, previous_total) = await asyncio.gather(
+            self.store.topic_counts(window.start, window.end, shown), before
+        )
         if not counts:
             return Reply(
                 title="No topics yet",
@@ -847,11 +860,7 @@ class Commands(FeedCommands):
             )
         if window.previous_start is None:
             ranked = list(counts.items())[:TOPICS_SHOWN]
-            previous: dict[str, int] = {}
         else:
-            previous, previous_total = await self.store.topic_counts(
-                window.previous_start, window.start - dt.timedelta(days=1)
-            )
             trending = text.rank_trending(counts, previous, total, previous_total, TOPICS_SHOWN)
             ranked = [(key, counts[key]) for key, _ in trending]
             # A small archive has few repeated topics; fill up with the most frequent ones.

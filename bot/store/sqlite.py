@@ -470,10 +470,12 @@ class Store:
             if limit is not None and start == dt.date.min:
                 return await _most_frequent_topics(db, end, limit), total
             async with db.execute(
-                "SELECT t.key, sum(d.articles) AS n FROM topic_days d"
-                " JOIN topics t ON t.id = d.topic_id WHERE d.day BETWEEN ? AND ?"
+                # Grouped first, so only one row per topic is joined to its key.
+                "SELECT t.key, g.n FROM (SELECT topic_id, sum(articles) AS n,"
+                " sum(rank_sum) AS ranks FROM topic_days WHERE day BETWEEN ? AND ?"
+                " GROUP BY topic_id) g JOIN topics t ON t.id = g.topic_id"
                 # Most frequent first; among equals, the ones articles rank as their main topic.
-                " GROUP BY d.topic_id ORDER BY n DESC, sum(d.rank_sum) * 1.0 / n, t.key LIMIT ?",
+                " ORDER BY g.n DESC, g.ranks * 1.0 / g.n, t.key LIMIT ?",
                 (*_days(start, end), -1 if limit is None else limit),
             ) as cursor:
                 return {row[0]: int(row[1]) for row in await cursor.fetchall()}, total
