@@ -245,10 +245,13 @@ async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
         for number, _, sql in _migrations():
             if number < 8:
                 db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        db.executemany(
-            "INSERT INTO topics (key, label, articles) VALUES (?, ?, ?)",
-            [("gordon brown", "Gordon Brown", 3), ("brownies", "Brownies", 5), ("nato", "NATO", 9)],
+        db.execute(
+            "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
+            " updated_at) VALUES (1, 'a.txt', 't', '2024-01-01', 'b', 'h', 'x', 'x')"
         )
+        labels = [("gordon brown", "Gordon Brown"), ("brownies", "Brownies"), ("nato", "NATO")]
+        db.executemany("INSERT INTO topics (key, label) VALUES (?, ?)", labels)
+        db.execute("INSERT INTO article_topics SELECT 1, id, id FROM topics")
     async with Store.open(path) as store:
         assert await store.topic_label_matches("BROW", 25, 100) == ["Brownies", "Gordon Brown"]
         await store.save_articles([with_topics("b.txt", dt.date(2024, 1, 1), ["Eyebrow"])])
