@@ -163,6 +163,8 @@ def start_platforms(
         scheduler.wake()
 
     runners: list[Coroutine[Any, Any, None]] = []
+    for platform in settings.platforms:
+        delivery.expect(platform)
     if "discord" in settings.platforms:
         from bot.adapters.discord.app import run_discord
 

@@ -292,6 +292,10 @@ class Delivery:
         self._in_flight: set[str] = set()
         self._semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
 
+    def expect(self, platform: str) -> None:
+        """`platform` is connecting: its posts wait for `attach` without a warning."""
+        self._warned_platforms.add(platform)
+
     def attach(self, publisher: Publisher) -> None:
         """Post to `publisher.platform` channels through `publisher`, at its pace."""
         self.publishers[publisher.platform] = publisher

@@ -4,6 +4,9 @@ platform drops a re-sent post itself or must be asked first."""
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from bot.delivery import Pacer, PlatformPace
 from bot.models import Reply, SubscriptionSpec
@@ -107,3 +110,24 @@ async def test_a_platform_pace_spaces_posts_across_channels() -> None:
     for _ in range(6):
         await pacer.wait()
     assert loop.time() - started >= 0.095  # five gaps of 1/50 s
+
+
+async def test_posts_for_a_connecting_platform_wait_without_a_warning(
+    make_delivery: MakeDelivery, add_article: AddArticle, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivery = make_delivery()
+    await delivery.subscribe(SubscriptionSpec("slack:C0123ABCD"))
+    await delivery.subscribe(SubscriptionSpec("discord:123456789"))
+    delivery.expect("slack")
+    await add_article("Story")
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        await delivery.deliver_due()
+        await delivery.deliver_due()
+    assert [r.getMessage() for r in caplog.records] == [
+        "no discord connection: posts to discord:123456789 wait until there is one"
+    ]
+    forgetful = ForgetfulPublisher()
+    forgetful.platform = "slack"
+    delivery.attach(forgetful)
+    assert (await delivery.deliver_due()).sent == 1
+    assert forgetful.titles("C0123ABCD") == ["Story"]

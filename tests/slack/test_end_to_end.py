@@ -4,12 +4,15 @@ envelopes in, acks and response_url posts out."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from bot.adapters.slack.app import run_slack
 from bot.adapters.slack.publisher import SlackPublisher
-from bot.commands import COMMANDS, CommandSpec
+from bot.commands import COMMANDS, Commands, CommandSpec
+from bot.config import AdminConfig, Settings, SettingsError
 from bot.store import Store
 from tests.support.fake_slack import FakeSlack, mentions
 
@@ -244,3 +247,18 @@ async def test_every_command_answers_an_admin_within_block_kit_limits(
     assert fake.rejected == []
     if response["response_type"] == "ephemeral":  # only an error, or the article picker
         assert header(response).startswith(("⚠️", f"Which article? /news {spec.name}"))
+
+
+async def test_a_rejected_token_stops_the_start_naming_it(
+    fake: FakeSlack, commands: Commands, slack_config: AdminConfig
+) -> None:
+    for bot_token, app_token, named in (
+        ("xoxb-wrong", fake.app_token, "Slack rejected SLACK_BOT_TOKEN (invalid_auth)"),
+        (fake.bot_token, "xapp-wrong", "Slack rejected SLACK_APP_TOKEN (invalid_auth)"),
+    ):
+        settings = Settings(
+            slack_bot_token=bot_token, slack_app_token=app_token, slack_api_url=fake.api_url
+        )
+        with pytest.raises(SettingsError, match=re.escape(named)):
+            await run_slack(commands, settings, slack_config)
+    assert fake.calls("chat.postMessage") == []
