@@ -42,6 +42,7 @@ from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_d
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
 from bot.store import Store, StoreError
+from bot.store.health import check_database
 
 log = logging.getLogger("newsbot")
 
@@ -123,21 +124,23 @@ async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
 
 
 async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
-    async with Store.open(config.database_path) as store:
-        stats = await store.stats()
+    """Validate the config and look at the database and the seeds folder, changing
+    nothing: exit 1 when anything would stop `newsbot run`."""
+    health = await asyncio.to_thread(check_database, config.database_path)
     print(f"config: {config.path} is valid")
     print(f"timezone: {config.timezone}")
-    print(f"database: {config.database_path} (schema version {stats.schema_version})")
-    print(f"articles: {stats.articles}, topics: {stats.topics}")
-    if stats.newest_date:
-        print(f"newest article: {stats.newest_date.isoformat()}")
-    if stats.last_ingest:
-        print(f"last ingest: {stats.last_ingest.isoformat()}")
+    for fact in health.facts:
+        print(fact)
     print(f"seeds folder: {config.seeds_folder}")
     print(f"console channels: {', '.join('#' + c for c in config.console_channels)}")
     print(f"subscriptions in the config: {len(config.subscriptions)}")
     print(f"feeds in the config: {len(config.feeds)}")
-    return 0
+    problems = list(health.problems)
+    if problem := seeds_folder_problem(config):
+        problems.append(problem)
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
 
 
 async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:

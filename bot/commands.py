@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import difflib
+import logging
 import math
 import re
 import shlex
@@ -24,8 +25,10 @@ from bot.delivery import Delivery, SubscriptionError, describe
 from bot.feeds.service import FeedError, FeedService
 from bot.models import FeedSpec, JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
-from bot.store import Store, StoredArticle
+from bot.store import Store, StoredArticle, StoreError
 from bot.store.feeds import Feed
+
+log = logging.getLogger(__name__)
 
 SEARCH_PAGE_SIZE = 5
 ARTICLE_PAGE_CHARS = 1800
@@ -732,6 +735,11 @@ class Commands(FeedCommands):
             return await self._handlers[name](**values)
         except CommandError as problem:
             return self.error(problem)
+        except StoreError as fault:
+            log.error("/news %s: %s", name, fault)
+            # Admins see which file and why; members are told it is not their doing.
+            why = str(fault) if context.is_admin else "An admin can see why in the bot's log."
+            return Reply(title="The news database is not available right now", text=why, error=True)
 
     async def run_line(self, line: str, context: CommandContext | None = None) -> Reply:
         """Parse and run a typed command line such as `/news latest 5`."""

@@ -13,12 +13,13 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
@@ -26,6 +27,7 @@ from bot.models import Article
 from bot.store.fts import to_fts_query
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 BUSY_TIMEOUT_MS = 5000
 # Read connections for commands, beside the writer and the background reader: each is a
@@ -36,7 +38,91 @@ MAX_PATTERN_CHARS = 1000
 
 
 class StoreError(Exception):
-    """The database could not be opened or migrated; the message names the file."""
+    """The database cannot be used (unopenable, read-only, locked, damaged, migration
+    failed); the message says why in one line and names the file."""
+
+
+# SQLite's result code names (exc.sqlite_errorname, without extended suffixes) -> why.
+_FAULTS = {
+    "SQLITE_READONLY": "the database is read-only; newsbot must be able to write the file "
+    "and its folder (check their permissions, or whether the disk is mounted read-only)",
+    "SQLITE_BUSY": f"the database stayed locked by another program for more than "
+    f"{BUSY_TIMEOUT_MS // 1000} seconds; try again when it is done",
+    "SQLITE_LOCKED": "the database is locked; try again in a moment",
+    "SQLITE_CANTOPEN": "cannot open the database file (check that its folder exists and "
+    "can be written)",
+    "SQLITE_CORRUPT": "the database file is damaged; run newsbot check",
+    "SQLITE_NOTADB": "the file is not an SQLite database",
+    "SQLITE_FULL": "the disk is full",
+    "SQLITE_IOERR": "the disk could not be read or written",
+    "SQLITE_PERM": "no permission to use the database file",
+}
+
+
+def fault_message(path: Path | str, exc: sqlite3.Error) -> str:
+    """One line for an SQLite fault on the database at `path`."""
+    name = (getattr(exc, "sqlite_errorname", "") or "").split("_", 2)
+    why = _FAULTS.get("_".join(name[:2]))
+    return f"{path}: {why} ({exc})" if why else f"{path}: database error: {exc}"
+
+
+def _is_fault(exc: BaseException) -> bool:
+    """A fault of the database or its disk, not a mistake in our SQL (those keep their
+    traceback): operational errors, and damaged or foreign files."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+class _MappedCursor(sqlite3.Cursor):
+    """Raises StoreError for database faults, wherever a statement runs or rows are read."""
+
+    def _mapped(self, call: Callable[..., _T], *args: Any) -> _T:
+        try:
+            return call(*args)
+        except sqlite3.Error as exc:
+            if _is_fault(exc):
+                connection = self.connection
+                path = getattr(connection, "database_path", "the database")
+                raise StoreError(fault_message(path, exc)) from exc
+            raise
+
+    def execute(self, *args: Any) -> Self:
+        return self._mapped(super().execute, *args)
+
+    def executemany(self, *args: Any) -> Self:
+        return self._mapped(super().executemany, *args)
+
+    def executescript(self, *args: Any) -> sqlite3.Cursor:
+        return self._mapped(super().executescript, *args)
+
+    def fetchone(self) -> Any:
+        return self._mapped(super().fetchone)
+
+    def fetchmany(self, *args: Any) -> list[Any]:
+        return self._mapped(super().fetchmany, *args)
+
+    def fetchall(self) -> list[Any]:
+        return self._mapped(super().fetchall)
+
+
+class _MappedConnection(sqlite3.Connection):
+    """The store's SQLite connections: every cursor maps database faults to StoreError,
+    once, here, so no sqlite3 error about the file reaches a user as a traceback."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self.database_path = str(database)
+
+    def cursor(self, factory: Any = _MappedCursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, *args: Any) -> Any:
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args: Any) -> Any:
+        return self.cursor().executemany(*args)
+
+    def executescript(self, *args: Any) -> Any:
+        return self.cursor().executescript(*args)
 
 
 class Outcome(StrEnum):
@@ -109,6 +195,11 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def latest_schema_version() -> int:
+    """The schema version this newsbot's migrations build."""
+    return max((number for number, _, _ in _migrations()), default=0)
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -160,8 +251,9 @@ class Store:
     async def open(cls, path: Path) -> AsyncIterator[Store]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _probe(path)
             writer = await _connect(path)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise StoreError(f"{path}: cannot open the database ({exc})") from exc
         readers: list[aiosqlite.Connection] = []
         try:
@@ -183,7 +275,9 @@ class Store:
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                # A fault such as a full disk may already have rolled it back.
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
 
@@ -764,10 +858,21 @@ async def _replace_topics(
     )
 
 
+def _probe(path: Path) -> None:
+    """Open the file once without aiosqlite: when opening fails in aiosqlite's thread, the
+    thread outlives the event loop and ends in a 'RuntimeError: Event loop is closed'
+    traceback after our one-line message."""
+    try:
+        with closing(sqlite3.connect(path, factory=_MappedConnection)) as db:
+            db.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as exc:  # opening itself fails before a cursor exists
+        raise StoreError(fault_message(path, exc)) from exc
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a migration and
     # its user_version bump share one explicit transaction.
-    db = await aiosqlite.connect(path, isolation_level=None)
+    db = await aiosqlite.connect(path, isolation_level=None, factory=_MappedConnection)
     try:
         db.row_factory = sqlite3.Row
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -797,8 +902,8 @@ async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
             continue
         try:
             await db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        except sqlite3.Error as exc:
+        except StoreError as exc:
             if db.in_transaction:
                 await db.execute("ROLLBACK")
-            raise StoreError(f"{path}: migration {name} failed: {exc}") from exc
+            raise StoreError(f"migration {name} failed: {exc}") from exc
         log.info("applied migration %s to %s", name, path)

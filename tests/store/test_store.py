@@ -48,7 +48,7 @@ async def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path
 async def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match=r"news.db: cannot open the database"):
+    with pytest.raises(StoreError, match=r"news.db: the file is not an SQLite database"):
         async with Store.open(path):
             pass
     assert path.read_bytes() == b"this is not sqlite" * 100
