@@ -118,19 +118,23 @@ class NewsScheduler:
                 job.remove()
 
     async def rebuild_feeds(self) -> None:
-        """One polling job per feed; a new feed's first poll is spread over the interval
-        after the others', a removed feed loses its job."""
+        """One polling job per feed, a removed feed losing its job. The first polls of the
+        feeds that get a job now are spread over their interval (at most
+        FEED_SPREAD_SECONDS): all of them at start-up, so they do not fire at once; one
+        added by command polls at once."""
         if self.scheduler is None or self.feeds is None:
             return
-        feeds = await self.feeds.feeds()
-        wanted = {f"feed:{feed.id}": feed for feed in feeds}
+        wanted = {f"feed:{feed.id}": feed for feed in await self.feeds.feeds()}
+        changed = [
+            (job_id, feed)
+            for job_id, feed in wanted.items()
+            if (job := self.scheduler.get_job(job_id)) is None
+            or job.kwargs.get("seconds") != feed.spec.poll_interval_seconds
+        ]
         now = dt.datetime.now(dt.UTC)
-        for index, (job_id, feed) in enumerate(wanted.items()):
+        for index, (job_id, feed) in enumerate(changed):
             seconds = feed.spec.poll_interval_seconds
-            existing = self.scheduler.get_job(job_id)
-            if existing is not None and existing.kwargs.get("seconds") == seconds:
-                continue
-            spread = min(seconds, FEED_SPREAD_SECONDS) * index / max(len(wanted), 1)
+            spread = min(seconds, FEED_SPREAD_SECONDS) * index / len(changed)
             self.scheduler.add_job(
                 self._poll,
                 IntervalTrigger(seconds=seconds),

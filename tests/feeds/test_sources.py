@@ -151,7 +151,9 @@ async def test_each_feed_gets_a_polling_job_spread_over_the_interval(
         first, second = sorted(runs.values())
         assert (second - first).total_seconds() >= 100  # not both at once
         assert first >= before
-        await service.add(FeedSpec("Third", "https://third.example.org/rss"))
-        assert len([j for j, _, _ in scheduler.next_runs() if j.startswith("feed:")]) == 3
+        third, _ = await service.add(FeedSpec("Third", "https://third.example.org/rss"))
+        runs = {job: when for job, _, when in scheduler.next_runs() if job.startswith("feed:")}
+        assert len(runs) == 3
+        assert runs[f"feed:{third.id}"] <= dt.datetime.now(dt.UTC)  # a new source polls at once
         await service.remove("Third")
         assert len([j for j, _, _ in scheduler.next_runs() if j.startswith("feed:")]) == 2
