@@ -11,13 +11,14 @@ from bot.feeds.parse import FeedEntry
 from bot.ingest.clean import one_line
 from bot.ingest.seed import IngestError, make_article
 from bot.models import Article
+from bot.store.feeds import feed_source_prefix
 
 TITLE_FROM_TEXT_CHARS = 100  # an untitled entry (a micro-post) is named by its first words
 
 
 def feed_source(feed_id: int, entry_key: str) -> str:
     """An entry's identity in the store: its feed and its key within the feed."""
-    return f"feed:{feed_id}:{entry_key}"
+    return feed_source_prefix(feed_id) + entry_key
 
 
 def feed_content_hash(title: str, body: str) -> str:

@@ -66,16 +66,17 @@ def backoff_seconds(poll_seconds: int, failures: int, retry_after: float | None)
     return max(delay, retry_after or 0.0)
 
 
+def _topic_labels(topics: Sequence[str]) -> list[TopicLabel]:
+    labels = {key: label for label in topics if (key := canonical_key(label))}
+    return [TopicLabel(key, label) for key, label in labels.items()]
+
+
 def with_feed_topics(article: Article, prepare: Prepare, topics: Sequence[str]) -> PreparedArticle:
     """The article's own summary and topics, plus the topics its feed declares."""
     prepared = prepare(article)
     have = {topic.key for topic in prepared.topics}
-    extra = [
-        TopicLabel(key, label)
-        for label in topics
-        if (key := canonical_key(label)) and key not in have
-    ]
-    return dataclasses.replace(prepared, topics=(*prepared.topics, *dict.fromkeys(extra)))
+    extra = [label for label in _topic_labels(topics) if label.key not in have]
+    return dataclasses.replace(prepared, topics=(*prepared.topics, *extra))
 
 
 def _warning(parsed: ParsedFeed, report: IngestReport) -> str | None:
@@ -113,8 +114,9 @@ class FeedService:
     # -- sources ----------------------------------------------------------------------------
 
     async def sync_config(self, specs: Sequence[FeedSpec]) -> None:
-        """Make the config's feeds match the config; a command source of the same name
-        becomes the config's."""
+        """Make the config's feeds match the config (a command source of the same name
+        becomes the config's), and give every feed's stored articles the topics it
+        declares: new ones, and those a refresh of the derived topics left out."""
         existing = {feed.name.casefold(): feed for feed in await self.db.feeds()}
         wanted = {spec.name.casefold(): spec for spec in specs}
         now = self.clock.now()
@@ -129,6 +131,9 @@ class FeedService:
             for key, feed in existing.items()
             if feed.origin == "config" and key not in wanted
         )
+        for feed in await self.db.feeds():
+            if labels := _topic_labels(feed.spec.topics):
+                await self.db.give_topics(feed.id, [(t.key, t.label) for t in labels])
 
     async def add(self, spec: FeedSpec) -> tuple[Feed, bool]:
         """Follow a feed by command; (it, created). Adding a disabled source again

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import FeedSpec
@@ -187,6 +187,26 @@ class FeedStore:
                     feed_id,
                 ),
             )
+
+    async def give_topics(self, feed_id: int, topics: Sequence[tuple[str, str]]) -> None:
+        """Give every stored article of the feed these (key, label) topics, after its own."""
+        async with self.store.write() as db:
+            await db.executemany(
+                "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                list(topics),
+            )
+            await db.executemany(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
+                " SELECT a.id, t.id, (SELECT coalesce(max(rank), 0) + 1 FROM article_topics"
+                " WHERE article_id = a.id) FROM articles a, topics t"
+                " WHERE a.source LIKE ? AND t.key = ?",
+                [(f"{feed_source_prefix(feed_id)}%", key) for key, _ in topics],
+            )
+
+
+def feed_source_prefix(feed_id: int) -> str:
+    """What the `source` of each of the feed's articles starts with."""
+    return f"feed:{feed_id}:"
 
 
 def _spec_values(spec: FeedSpec) -> tuple[object, ...]:

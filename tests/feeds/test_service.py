@@ -419,3 +419,25 @@ async def test_an_unreadable_entry_is_skipped_alone_and_admins_told_why(
     assert result.report is not None and len(result.report.added) == 2
     [item] = (await Commands(store, feeds=feeds).run_line("/news sources")).items
     assert "warning: 1 entry skipped (the entry has neither a title nor any text)" in item.text
+
+
+async def test_declared_topics_reach_stored_articles_and_survive_a_refresh(
+    server: FeedServer, feeds: FeedService, store: Store
+) -> None:
+    from bot.ingest.service import refresh_derived
+
+    server.documents["energy.xml"] = (rss([story(1)]), "application/rss+xml")
+    url = server.url("energy.xml")
+    result = await feeds.poll(await follow(feeds, url, "Energy desk"))
+    assert result.report is not None
+    article_id = result.report.added[0].article_id
+    assert "Energy policy" not in await store.article_topics(article_id)
+
+    declared = FeedSpec("Energy desk", url, topics=("Energy policy",))
+    await feeds.sync_config([declared])  # the admin declares the feed with a topic
+    assert "Energy policy" in await store.article_topics(article_id)
+
+    await refresh_derived(store, prepare_article, "a newer text pipeline")
+    assert "Energy policy" not in await store.article_topics(article_id)
+    await feeds.sync_config([declared])  # what the next start does
+    assert "Energy policy" in await store.article_topics(article_id)
