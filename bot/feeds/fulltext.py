@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import trafilatura
-
 from bot.feeds.html import text_paragraphs
 
 
 def main_text(page: bytes | str, url: str) -> list[str]:
     """The paragraphs of the page's main text, without navigation, comments or ads;
     empty when nothing trustworthy could be extracted."""
+    # Imported here: it takes seconds to import, and only full-text feeds need it, so every
+    # `newsbot` command would otherwise start that much slower.
+    import trafilatura
+
     text = trafilatura.extract(
         page,
         url=url,
