@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -103,4 +104,75 @@ def test_any_seed_files_never_stop_a_good_one(contents: list[bytes]) -> None:
         report = _ingest([seeds], folder)
         assert any(Path(r.source).name == "good.txt" for r in report.added)
         assert len(report.added + report.duplicate + report.rejected) == len(contents) + 1
+        _assert_safe(report, folder)
+
+
+# A folder entry: (name stem, kind) where kind says what the entry is.
+ENTRY_KINDS = st.sampled_from(
+    ["seed", "bad seed", "picture", "dangling", "loop", "to file", "to folder", "fifo", "folder"]
+)
+SUFFIXES = st.sampled_from([".txt", ".md", "", ".jsonl", ".png", ".TXT"])
+ENTRIES = st.lists(
+    st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True), SUFFIXES, ENTRY_KINDS),
+    max_size=10,
+    unique_by=lambda entry: entry[0] + entry[1].lower(),
+)
+
+
+def _make(seeds: Path, stem: str, suffix: str, kind: str, n: int) -> None:
+    path = seeds / f"{stem}{suffix}"
+    if kind == "seed":
+        path.write_text(f"date 2024-12-04 Story {n}\nBody of story {n}.\n")
+    elif kind == "bad seed":
+        path.write_text("no date line\n")
+    elif kind == "picture":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    elif kind == "dangling":
+        path.symlink_to(seeds / f"{stem}-gone")
+    elif kind == "loop":
+        path.symlink_to(path)
+    elif kind == "to file":
+        target = seeds.parent / f"{stem}-target.txt"
+        target.write_text(f"date 2024-12-04 Linked {n}\nBody of linked story {n}.\n")
+        path.symlink_to(target)
+    elif kind == "to folder":
+        path.symlink_to(seeds.parent)
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+        (path / "inner.txt").write_text(f"date 2024-12-04 Inner {n}\nBody of inner story {n}.\n")
+
+
+@settings(SETTINGS, max_examples=25)
+@given(ENTRIES)
+def test_a_folder_walk_reads_every_good_file_and_names_everything_else(
+    entries: list[tuple[str, str, str]],
+) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        seeds = folder / "seeds"
+        seeds.mkdir()
+        for n, (stem, suffix, kind) in enumerate(entries):
+            _make(seeds, stem, suffix, kind, n)
+        report = _ingest([seeds], folder)
+        read = {Path(r.source).name for r in report.added + report.duplicate}
+        said = " ".join(str(problem) for problem in report.rejected + report.skipped)
+        others = 0  # files that are not inputs: counted in one line for the folder
+        for stem, suffix, kind in entries:
+            entry = f"{stem}{suffix}"
+            is_input = suffix.lower() in {".txt", ".md", "", ".jsonl"}
+            if not is_input and kind not in ("folder", "to folder"):
+                others += 1
+                continue
+            # A link is read, and named, as its target.
+            named = f"{stem}-target.txt" if kind == "to file" and is_input else entry
+            if kind == "folder":
+                assert "inner.txt" in read
+            elif kind in ("seed", "to file") and is_input and suffix != ".jsonl":
+                assert named in read, (entry, kind, report)
+            else:
+                assert named in said, (entry, kind, said)
+        counted = re.search(r"(\d+) files? that (?:is|are) not a seed file", said)
+        assert (int(counted[1]) if counted else 0) == others, said
         _assert_safe(report, folder)
