@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -199,3 +200,29 @@ async def test_a_long_rate_limit_is_a_temporary_failure_to_retry_later(
         await bot.publisher.publish(str(fake.channel("news").id), Reply(title="x"), "k5")
     assert later.value.retry_after is not None and later.value.retry_after >= 100
     assert fake.messages_in("news") == []
+
+
+HOSTILE_TITLE = "[click](https://evil.example) @everyone ||spoiler||"
+DAY = dt.date(2024, 12, 4)
+
+
+async def test_posted_article_text_is_escaped_and_pings_no_one(
+    fake: FakeDiscord, bot: NewsBot
+) -> None:
+    post = Reply(
+        title=HOSTILE_TITLE,
+        text="• `rm -rf` and @here # not a heading",
+        items=(ReplyItem.matched("**Loud** title", "see \x02NATO\x03 <@&1> _now_", 1, DAY),),
+    )
+    await bot.publisher.publish(str(fake.channel("news").id), post, "hostile-1")
+    [request] = fake.requests_matching("POST", POST_MESSAGE)
+    assert request.json["allowed_mentions"] == {"parse": []}
+    [embed] = request.json["embeds"]
+    no_ping = "@\u200b"  # discord.py's escape_mentions: @everyone no longer pings
+    assert embed["title"] == (
+        r"\[click](https://evil.example) " + no_ping + r"everyone \|\|spoiler\|\|"
+    )
+    assert embed["description"] == r"• \`rm -rf\` and " + no_ping + "here # not a heading"
+    [field] = embed["fields"]
+    assert field["name"] == r"#1 · 2024-12-04 · \*\*Loud\*\* title"
+    assert field["value"].startswith(r"see **NATO** <@&1> \_now\_")  # the match stays bold

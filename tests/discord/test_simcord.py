@@ -337,3 +337,25 @@ async def test_a_slow_page_turn_is_deferred_then_edited_in_place(
     assert callbacks == [5, 6]  # "thinking..." for the command, a silent deferral for the click
     assert turned.response is not None and turned.response.id == first.response.id
     assert "page 2 of 2" in (embeds_of(turned)[0].footer.text or "")
+
+
+async def test_a_hostile_article_is_shown_literally_with_its_match_in_bold(
+    seeded: Store,
+) -> None:
+    await add_article(
+        seeded,
+        "Markets [click](https://evil.example) ||rally|| @everyone",
+        "Markets rallied on `Friday` as _traders_ cheered. More in [this](https://evil.example).",
+    )
+    bot = NewsBot(Commands(seeded), Settings(discord_token="t"))
+    assert bot.allowed_mentions is not None
+    assert bot.allowed_mentions.to_dict() == {"parse": []}  # no one can be pinged
+    async with simcord.run(bot) as env:
+        world = make_world(env)
+        result = await world.alice.slash(world.channel, "news search", query="traders")
+    [field] = embeds_of(result)[0].fields
+    assert field.name is not None
+    escaped = r"Markets \[click](https://evil.example) \|\|rally\|\| @" + "\u200beveryone"
+    assert field.name.endswith(escaped)
+    assert field.value is not None and r"\`Friday\`" in field.value
+    assert r"\_**traders**\_" in field.value  # escaped text, our bold kept

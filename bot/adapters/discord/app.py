@@ -84,6 +84,8 @@ class NewsBot(discord.Client):
         **options: Any,
     ) -> None:
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
+        # Nothing newsbot posts may ping anyone, whatever an article says.
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=bot_intents(), **options)
         self.commands = commands
         self.guild_id = settings.discord_guild_id

@@ -5,11 +5,18 @@ item points at `/news article <id>`, where the whole text can be read. The
 6,000-character budget shared by all embeds of a message is spent in reading
 order (title, footer, text, then items); items that no longer fit are counted
 in the footer instead of being dropped silently.
+
+Text is escaped before it is cut (`escape`): article text is shown as written, so a
+title with `[click](https://evil.example)`, `||spoiler||`, backticks or `@everyone`
+is neither a link, hidden, code nor a ping. Only the bold marks of matched words
+are added after escaping. Footers are not escaped: Discord shows them as plain text.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import replace
 
 import discord
 
@@ -40,22 +47,26 @@ COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
 
 
+def escape(text: str) -> str:
+    """Text shown literally in Discord markdown: no links, spoilers, code, headings, bold
+    or mentions made by the text itself."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def article_pointer(article_id: int) -> str:
     return f" (read more: /news article {article_id})"
 
 
 def _item_name(item: ReplyItem, limit: int) -> str:
-    # A title's own ** must not turn the rest of the name bold.
-    return clip(item.heading().replace(MARK, ""), limit) or EMPTY_FIELD
+    return clip(replace(item, title=escape(item.title)).heading(), limit) or EMPTY_FIELD
 
 
 def _item_value(item: ReplyItem, limit: int) -> str:
     pointer = article_pointer(item.article_id) if item.article_id is not None else ""
     # Discord links a bare address in a field; it goes first so a cut text never loses it.
     link = f"{item.url}\n" if item.url and len(item.url) < limit // 2 else ""
-    return (
-        link + clip(item.marked(lambda word: f"{MARK}{word}{MARK}"), limit - len(link), pointer)
-    ).strip() or EMPTY_FIELD
+    text = item.marked(lambda word: f"{MARK}{word}{MARK}", escape)
+    return (link + clip(text, limit - len(link), pointer)).strip() or EMPTY_FIELD
 
 
 def embed_size(embed: discord.Embed) -> int:
@@ -67,11 +78,15 @@ def embed_size(embed: discord.Embed) -> int:
     return size
 
 
-def render_embeds(reply: Reply) -> list[discord.Embed]:
-    """One reply as up to 10 embeds that Discord accepts in a single message."""
+def render_embeds(reply: Reply, *, our_markdown: bool = False) -> list[discord.Embed]:
+    """One reply as up to 10 embeds that Discord accepts in a single message.
+
+    `our_markdown`: the title and text are newsbot's own words, whose markdown (a
+    reference in backticks) is meant; never for a reply that carries article text."""
+    as_shown: Callable[[str], str] = str if our_markdown else escape
     colour = ERROR_COLOUR if reply.error else COLOUR
     budget = MESSAGE_EMBED_TOTAL
-    title = clip(reply.title, min(EMBED_TITLE_LIMIT, budget)) or "newsbot"
+    title = clip(as_shown(reply.title), min(EMBED_TITLE_LIMIT, budget)) or "newsbot"
     budget -= len(title)
     # Reserve room for the footer, plus a note about items that did not fit.
     more_note_room = 40 if reply.items else 0
@@ -86,7 +101,8 @@ def render_embeds(reply: Reply) -> list[discord.Embed]:
         pointer = ""
         if reply.paging and reply.paging.command == "article":
             pointer = f" (continued: /news article {reply.paging.option('article')})"
-        description = clip(reply.text, min(EMBED_DESCRIPTION_LIMIT, budget - reserve), pointer)
+        room = min(EMBED_DESCRIPTION_LIMIT, budget - reserve)
+        description = clip(as_shown(reply.text), room, pointer)
         first.description = description or None
         budget -= len(description)
 
@@ -124,7 +140,7 @@ def render_content(text: str) -> str:
 
 def refusal(title: str, text: str = "") -> list[discord.Embed]:
     """A friendly, ephemeral-style notice (no permission, not your paging buttons...)."""
-    return render_embeds(Reply(title=title, text=text, error=True))
+    return render_embeds(Reply(title=title, text=text, error=True), our_markdown=True)
 
 
 def choice_name(text: str) -> str:
