@@ -70,6 +70,8 @@ WORDS = st.one_of(
         ['"', "'", "*", "title:", "=", "AND", "NEAR(", "#1", "-", "putin", "0 8 30 2 *", "\\"]
     ),
     st.text(max_size=20),
+    # Undecodable bytes in argv arrive as lone surrogates (surrogateescape).
+    st.text(st.characters(codec=None, categories=["Cs", "Ll", "Nd"]), max_size=8),
     st.text(alphabet="9", min_size=18, max_size=5000),
     st.text(alphabet="ab ", min_size=1000, max_size=20_000),
 )
