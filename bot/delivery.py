@@ -578,7 +578,12 @@ class Delivery:
         post: PendingPost,
         facts: Mapping[int, ArticleFacts],
     ) -> str:
-        reply = build_post(post, facts)
+        try:
+            reply = build_post(post, facts)
+        except Exception as exc:  # one article that cannot be shown must not stop the rest
+            log.exception("building %s for %s failed", post.post_key, channel)
+            await self.db.mark_failed(post, f"cannot build the post: {type(exc).__name__}: {exc}")
+            return "failed"
         if reply is None:
             await self.db.mark_failed(post, "the article was deleted")
             return "failed"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
-from bot.delivery import Delivery, backoff
+import pytest
+
+from bot.delivery import Delivery, backoff, build_post
 from bot.models import Reply, SubscriptionSpec
 from bot.ports import ChannelUnavailable, TemporaryFailure
 from bot.store import Store
+from bot.store.deliveries import ArticleFacts, PendingPost
 
 from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher, make_config
 
@@ -267,3 +271,29 @@ async def test_config_subscriptions_are_synced_added_updated_removed(
     await d.subscribe(SubscriptionSpec("console:world"))
     report = await d.sync_config(d.config.subscriptions)
     assert len(await d.subscriptions()) == 2
+
+
+async def test_an_item_that_cannot_be_built_fails_alone_and_the_rest_are_posted(
+    make_delivery: MakeDelivery,
+    add_article: AddArticle,
+    publisher: RecordingPublisher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    delivery = make_delivery()
+    await delivery.subscribe(SubscriptionSpec("console:news"))
+    bad = await add_article("Cannot be shown")
+    await add_article("Fine news")
+    real_build = build_post
+
+    def build(post: PendingPost, facts: Mapping[int, ArticleFacts]) -> Reply | None:
+        if bad in post.article_ids:
+            raise OverflowError("date value out of range")
+        return real_build(post, facts)
+
+    monkeypatch.setattr("bot.delivery.build_post", build)
+    report = await delivery.deliver_due()
+    assert publisher.titles() == ["Fine news"]
+    assert report.failed == 1
+    [(channel, article_id, reason)] = await delivery.db.recent_failures()
+    assert channel == "console:news"
+    assert article_id == bad and "OverflowError: date value out of range" in reason
