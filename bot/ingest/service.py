@@ -96,9 +96,10 @@ class ProblemLog:
     def log(self, report: IngestReport, scope: str = "") -> None:
         shown = self._shown.get(scope, set())
         current: set[tuple[str, tuple[int, int] | None]] = set()
-        problems = [("rejected", p) for p in report.rejected]
-        for kind, problem in problems + [("skipped", p) for p in report.skipped]:
-            key = (f"{kind}: {problem}", _version(problem.source))
+        # A rejected file is said again once edited; a note on a folder's entries only once
+        # it says something else (not whenever a file is added to the folder).
+        problems = [(f"rejected: {p}", _version(p.source)) for p in report.rejected]
+        for key in problems + [(f"skipped: {p}", None) for p in report.skipped]:
             if key not in shown and key not in current:
                 log.warning("%s", key[0])
             current.add(key)

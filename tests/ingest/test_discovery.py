@@ -125,7 +125,8 @@ async def test_a_rejected_file_is_logged_once_until_it_changes(
     ]
     assert await poll() == expected
     assert await poll() == []  # the next polls say nothing new
-    assert await poll() == []
+    (seeds / "other.txt").write_text(GOOD.replace("Good news", "Other news"))
+    assert await poll() == []  # nor when another file arrives in the folder
     bad.write_text("still no date line\nbody\n")
     assert await poll() == [
         f"rejected: {bad}:1: expected 'date YYYY-MM-DD Title', found 'still no date line'"
