@@ -83,8 +83,9 @@ async def test_kill_9_after_a_post_went_out_unrecorded_then_restart_posts_each_o
         finally:
             bot.kill()
             await bot.wait()
+        # Both channels post at once, so the other one may also have reached Slack.
         posted_before = sum(len(fake.messages_in(c)) for c in CHANNELS)
-        assert posted_before == 3
+        assert posted_before >= 3
         assert _states(tmp_path / "news.db")["sent"] < posted_before  # one went out unrecorded
 
         fake.hold_after = None
