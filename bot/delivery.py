@@ -45,7 +45,7 @@ from bot.ports import (
     SystemClock,
     TemporaryFailure,
 )
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store.deliveries import (
     ArticleFacts,
     Candidate,
@@ -444,9 +444,14 @@ class Delivery:
         held_by_sub: dict[int, list[int]] = {}
         seen_by_sub: dict[int, int] = {}
         for sub in subs:
-            due_by_sub[sub.id], held_by_sub[sub.id], seen_by_sub[sub.id] = await self._due_for(
-                sub, now
-            )
+            try:
+                due, held, seen = await self._due_for(sub, now)
+            except StoreError:
+                raise  # the database itself: the job reports it
+            except Exception:  # one subscription must not hold up every other one
+                log.exception("finding what is due for subscription #%s failed", sub.id)
+                due, held, seen = [], [], sub.scanned_to
+            due_by_sub[sub.id], held_by_sub[sub.id], seen_by_sub[sub.id] = due, held, seen
         facts = await self.db.facts([a for due in due_by_sub.values() for a, _ in due])
         limit = (
             self.config.delivery_catch_up_limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from bot.delivery import Delivery, backoff, build_post
 from bot.models import Reply, SubscriptionSpec
 from bot.ports import ChannelUnavailable, TemporaryFailure
 from bot.store import Store
-from bot.store.deliveries import ArticleFacts, PendingPost
+from bot.store.deliveries import ArticleFacts, PendingPost, Subscription
 
 from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher, make_config
 
@@ -297,3 +298,28 @@ async def test_an_item_that_cannot_be_built_fails_alone_and_the_rest_are_posted(
     [(channel, article_id, reason)] = await delivery.db.recent_failures()
     assert channel == "console:news"
     assert article_id == bad and "OverflowError: date value out of range" in reason
+
+
+async def test_a_subscription_that_fails_does_not_hold_up_the_others(
+    make_delivery: MakeDelivery,
+    add_article: AddArticle,
+    publisher: RecordingPublisher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    delivery = make_delivery()
+    broken, _ = await delivery.subscribe(SubscriptionSpec("console:world"))
+    await delivery.subscribe(SubscriptionSpec("console:news"))
+    await add_article("For everyone")
+    real_due_for = delivery._due_for
+
+    async def due_for(sub: Subscription, now: dt.datetime) -> Any:
+        if sub.id == broken.id:
+            raise OverflowError("date value out of range")
+        return await real_due_for(sub, now)
+
+    monkeypatch.setattr(delivery, "_due_for", due_for)
+    await delivery.deliver_due()
+    assert [channel for channel, _, _ in publisher.posts] == ["news"]
+    monkeypatch.undo()
+    await delivery.deliver_due()  # once it works again, nothing was lost
+    assert sorted(channel for channel, _, _ in publisher.posts) == ["news", "world"]
