@@ -2,8 +2,10 @@
 
 Politeness and bounds live here, once: a User-Agent naming newsbot and the admin's
 contact, conditional GETs, gzip, a timeout, a size cap on the decoded body (read as a
-stream, so a 50 MB answer is cut at the cap), at most MAX_REDIRECTS redirects, and never
-two requests to one host at once. aiohttp's errors become the core's FetchError here.
+stream, so a 50 MB answer is cut at the cap), at most MAX_REDIRECTS redirects, never
+two requests to one host at once, and no request at all to a host whose Retry-After
+(on a 429 or 503) has not run out, whichever feed or page asks. aiohttp's errors become
+the core's FetchError here.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class AiohttpFetcher:
         self.headers = {"User-Agent": user_agent(contact), "Accept": ACCEPT}
         self._session: aiohttp.ClientSession | None = None
         self._host_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._host_free_at: dict[str, float] = {}  # event-loop time a host's Retry-After ends
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout)
@@ -83,9 +86,14 @@ class AiohttpFetcher:
             headers["If-Modified-Since"] = last_modified
         host = (urlsplit(url).hostname or "").casefold()
         async with self._host_locks[host]:
+            now = asyncio.get_running_loop().time()
+            if (wait := self._host_free_at.get(host, now) - now) > 0:
+                raise FetchError(url, f"{host} asked us to wait (Retry-After)", None, wait)
             try:
                 return await self._get(self._session, url, headers)
-            except FetchError:
+            except FetchError as exc:
+                if exc.retry_after:
+                    self._host_free_at[host] = now + exc.retry_after
                 raise
             except aiohttp.TooManyRedirects:
                 raise FetchError(url, f"more than {MAX_REDIRECTS} redirects") from None

@@ -101,3 +101,14 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after_seconds("120") == 120
     assert retry_after_seconds("Tue, 01 Dec 2026 10:05:00 GMT", now) == 300
     assert retry_after_seconds("soon") is None
+
+
+async def test_after_a_retry_after_the_host_gets_no_request_from_any_feed(
+    server: FeedServer, fetcher: AiohttpFetcher
+) -> None:
+    with pytest.raises(FetchError):
+        await fetcher.fetch(server.url("bad/429"))
+    with pytest.raises(FetchError, match="asked us to wait") as caught:
+        await fetcher.fetch(server.url("capture/rss2-bbc-urdu.xml"))
+    assert caught.value.retry_after is not None and 7100 < caught.value.retry_after <= 7200
+    assert server.hits["capture/rss2-bbc-urdu.xml"] == 0
