@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import text
-from bot.config import FEED_POLL_DEFAULT_SECONDS, FEED_POLL_MIN_SECONDS
+from bot.config import FEED_POLL_DEFAULT_SECONDS, FEED_POLL_MAX_SECONDS, FEED_POLL_MIN_SECONDS
 from bot.delivery import Delivery, SubscriptionError, describe
 from bot.feeds.service import FeedError, FeedService
 from bot.models import FeedSpec, JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
@@ -279,7 +279,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 int,
                 False,
                 FEED_POLL_MIN_SECONDS,
-                7 * 86400,
+                FEED_POLL_MAX_SECONDS,
             ),
             Option(
                 "full_text",

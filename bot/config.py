@@ -40,6 +40,7 @@ CRON_HORIZON_YEARS = 5
 FEED_POLL_DEFAULT_SECONDS = 900
 # Polling a feed more often than every five minutes is impolite and rarely finds more.
 FEED_POLL_MIN_SECONDS = 300
+FEED_POLL_MAX_SECONDS = 7 * 86400
 FEED_NAME_PATTERN = re.compile(r"^[\w][\w .&'-]{0,63}$")
 
 
@@ -254,7 +255,7 @@ _SUBSCRIPTION_KEYS: dict[str, tuple[type, _Validator]] = {
 _FEED_KEYS: dict[str, tuple[type, _Validator]] = {
     "name": (str, None),
     "url": (str, _web_address),
-    "poll_interval_seconds": (int, _range(FEED_POLL_MIN_SECONDS, 7 * 86400)),
+    "poll_interval_seconds": (int, _range(FEED_POLL_MIN_SECONDS, FEED_POLL_MAX_SECONDS)),
     "topics": (list, None),
     "full_text": (bool, None),
 }
