@@ -229,11 +229,11 @@ _DEBRIS = re.compile(
     r"|\d{1,2}:\d{2}\b|[|.\s]*$"
     r"|(?:Scroll down|Scroll for) .{0,20}$"
     r"|(?:Share (?:this|on)|Click here|Follow (?:us|@|\w+ on \w+ )|Sign up|Read more"
-    r"|READ MORE|Advertisement)\b.{0,80}$"
-    r"|.{0,100}\bcontributed to this (?:report|story|article)\b.{0,5}$"
-    r"|.{0,120}\u00bb[ .]*$)",
+    r"|READ MORE|Advertisement)\b.{0,80}$)",
     re.DOTALL,
 )
+# Anywhere in a short piece: a link teaser ("Watch ... \u00bb") or a contributor line.
+_TEASER = re.compile(r"\u00bb[ .]*$|\bcontributed to this (?:report|story|article)\b")
 # Caption cues: a short label ("Retread: David ..."), or a pointer at the photo.
 _CAPTION_LABEL = re.compile(r"^(?:[A-Z][\w'\u2019-]*[ ,]?){1,3}: (?=['\u2018\"\u201c]?[A-Z])")
 _PHOTO = re.compile(
@@ -350,7 +350,9 @@ def is_caption(sentence: str, spaced_text: bool = False) -> bool:
     """
     if not spaced_text and sentence.endswith(" ."):
         return True
-    return bool(_CAPTION_LABEL.match(sentence) or _PHOTO.search(sentence))
+    if ": " in sentence[:40] and _CAPTION_LABEL.match(sentence):
+        return True
+    return ("(" in sentence or "pictured" in sentence) and _PHOTO.search(sentence) is not None
 
 
 def is_spaced(sentences: Sequence[str]) -> bool:
@@ -361,7 +363,11 @@ def is_spaced(sentences: Sequence[str]) -> bool:
 
 def _clean(piece: str) -> str:
     """A sentence without its dateline or bullet marker; "" for debris."""
-    if _BYLINE.match(piece) or _DEBRIS.match(piece):
+    if (
+        _DEBRIS.match(piece)
+        or (piece.startswith("By") and _BYLINE.match(piece))
+        or (len(piece) < 160 and _TEASER.search(piece))
+    ):
         return ""
     if piece[0] in "-*\u2022\u25aa\u25cf\u2013\u2014" or piece[0].isdigit():
         piece = _MARKER.sub("", piece, count=1)
