@@ -3,7 +3,11 @@
 * BBC News Summary: ROUGE-1/2/Lsum F1 (rouge-score, Porter stemmer, sentences joined by
   newlines) of our 3-sentence summary, LEAD-3 and a plain TF-IDF sentence-centrality
   baseline against the reference extract.
-* Lead-heavy news (a CNN/DailyMail stand-in; not in ../shared/data): the KPCrowd stories
+* CNN/DailyMail (the 100-article sample): ROUGE-1/2/Lsum F1 of the same three against the
+  articles' own highlights, and a 95% paired bootstrap interval of each one's ROUGE-1
+  difference to LEAD-3.  ``--folds held-back`` keeps (of CNN/DailyMail and BBC) only the
+  folds ``bench/tune_summary.py`` did not tune the shipped weights on.
+* Lead-heavy news (a second CNN/DailyMail stand-in): the KPCrowd stories
   are AP-style broadcast news whose first line is the headline.  Summarise the rest and
   measure how many headline words (ROUGE-1 recall) the 3 sentences recover.  As on
   CNN/DailyMail, LEAD-3 beats plain centrality there by a wide margin (~10 points).
@@ -37,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 BBC = DATA / "bbc-news-summary.jsonl"
 KPCROWD = DATA / "kpcrowd.jsonl"
+CNNDM = DATA / "cnndm-train-sample.jsonl"
 
 sys.path.insert(0, str(REPO))
 
@@ -141,6 +146,41 @@ def eval_bbc(rows: list[Row]) -> list[tuple[str, str, str, float]]:
     return results
 
 
+def bootstrap_interval(diffs: list[float], resamples: int = 10_000) -> tuple[float, float]:
+    """95% interval of the mean of paired differences, by resampling articles (seeded)."""
+    import random
+
+    rng = random.Random(0)
+    n = len(diffs)
+    means = sorted(statistics.fmean(rng.choices(diffs, k=n)) for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
+def eval_cnndm(rows: list[Row]) -> list[tuple[str, str, str, float]]:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    refs = ["\n".join(r["highlights"]) for r in rows]
+    results: list[tuple[str, str, str, float]] = []
+    lead_r1: list[float] = []
+    for name, fn in SUMMARISERS:
+        outs, ms = timed(fn, rows)
+        agg: dict[str, list[float]] = {"rouge1": [], "rouge2": [], "rougeLsum": []}
+        for ref, out in zip(refs, outs, strict=True):
+            sc = scorer.score(ref, "\n".join(out))
+            for k in agg:
+                agg[k].append(sc[k].fmeasure * 100)
+        metric = "R1/R2/RLsum " + " / ".join(f"{statistics.fmean(agg[k]):.2f}" for k in agg)
+        if name == "LEAD-3":
+            lead_r1 = agg["rouge1"]
+        else:
+            diffs = [a - b for a, b in zip(agg["rouge1"], lead_r1, strict=True)]
+            low, high = bootstrap_interval(diffs)
+            metric += f"; R1 vs LEAD-3 {statistics.fmean(diffs):+.2f} ({low:+.2f} to {high:+.2f})"
+        results.append((f"CNN/DM ({len(rows)})", name, metric, ms))
+    return results
+
+
 def headline_rows(rows: list[Row]) -> list[Row]:
     """KPCrowd stories as (headline, body without it), for stories of 4+ sentences."""
     out = []
@@ -227,7 +267,13 @@ def eval_kpcrowd(rows: list[Row]) -> list[tuple[str, str, str, float]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N records")
-    ap.add_argument("--only", choices=["bbc", "kpcrowd", "ingest"], default=None)
+    ap.add_argument("--only", choices=["bbc", "cnndm", "kpcrowd", "ingest"], default=None)
+    ap.add_argument(
+        "--folds",
+        choices=["tuning", "held-back"],
+        default=None,
+        help="CNN/DM and BBC: only the folds the summary weights were (not) tuned on",
+    )
     ap.add_argument(
         "--half",
         choices=["even", "odd"],
@@ -238,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def records(path: Path) -> list[Row]:
         rows = load(path, args.limit)
+        if args.folds is not None and path in (BBC, CNNDM):
+            from bench.tune_summary import SHIPPED_FOLDS, K
+
+            tuned = args.folds == "tuning"
+            rows = [r for i, r in enumerate(rows) if (i % K in SHIPPED_FOLDS) == tuned]
         return rows if args.half is None else rows[args.half == "odd" :: 2]
 
     rows: list[tuple[str, str, str, float]] = []
@@ -249,6 +300,14 @@ def main(argv: list[str] | None = None) -> int:
                 rows += eval_bbc(records(BBC))
             except ImportError as exc:
                 print(f"skip BBC: {exc} (pip install rouge-score)")
+    if args.only in (None, "cnndm"):
+        if not CNNDM.exists():
+            print(f"skip CNN/DM: {CNNDM} not found")
+        else:
+            try:
+                rows += eval_cnndm(records(CNNDM))
+            except ImportError as exc:
+                print(f"skip CNN/DM: {exc} (pip install rouge-score)")
     if args.only in (None, "kpcrowd"):
         if not KPCROWD.exists():
             print(f"skip KPCrowd: {KPCROWD} not found")

@@ -8,7 +8,8 @@ from typing import Final
 
 from bot.text._lexicon import terms
 from bot.text.sentences import split_sentences
-from bot.text.summary import Vector, cosine, norm, rank_sentences, tfidf
+from bot.text.summary import Vector, cosine, features, norm, tfidf
+from bot.text.summary import scores as score_of
 
 __all__ = ["DigestInput", "DigestSentence", "digest"]
 
@@ -53,7 +54,7 @@ def digest(articles: Sequence[DigestInput], sentences: int = 5) -> list[DigestSe
         if art.summary:
             scores = [1.0 / (1 + i) for i in range(len(sents))]
         else:
-            scores, _ = rank_sentences(sents, art.title or None)
+            scores = score_of(features(sents, art.title or None))
         order = sorted(range(len(sents)), key=lambda i: -scores[i])[:PER_ARTICLE]
         top = max(scores[i] for i in order) or 1.0
         for rank, i in enumerate(order):
