@@ -44,6 +44,7 @@ SCHEDULE_CHARS = 100
 FEED_NAME_CHARS = 64  # the config's rule for feed names (bot.config.feed_name_problem)
 URL_CHARS = 2000
 TOPICS_SHOWN = 10
+TOPIC_CANDIDATES = 300  # the most frequent or trending topics, re-ranked by how specific
 TOPIC_ARTICLES = 10
 DIGEST_ARTICLES = 50
 DIGEST_SENTENCES = 5
@@ -691,21 +692,22 @@ class Commands(FeedCommands):
         start = end - dt.timedelta(days=days - 1)
         return Window(period, start, end, start - dt.timedelta(days=days), shifted)
 
-    async def _find_topic(self, name: str) -> tuple[str, str]:
-        """(key, label) of the topic a member typed, by exact key or a unique close match."""
+    async def _find_topic(self, name: str) -> tuple[str, str, list[str]]:
+        """(key, label) of the topic a member typed, and the other topics it could mean.
+
+        Of the topics whose name matches ("blair": "Tony Blair", "Blair"), the one with the
+        most articles wins, exact or not: a name typed short means the topic people know."""
         key = text.canonical_key(name)
         if not key:
             raise CommandError("Which topic?", "Give a name, such as /news topic NATO.")
         today = self.today()
-        labels = await self.store.topic_labels([key], up_to=today)
-        if key in labels:
-            return key, labels[key]
         words = key.split()
         candidates = await self.store.topics_like(words[-1], 200, up_to=today) if words else []
-        matches = [(k, label) for k, label in candidates if text.topic_matches(name, k)]
+        matches = [(k, label, n) for k, label, n in candidates if text.topic_matches(name, k)]
         if matches:
-            return matches[0]
-        suggestions = ", ".join(label for _, label in candidates[:5])
+            (best, label, _), others = matches[0], matches[1:4]
+            return best, label, [f"{other} ({n})" for _, other, n in others]
+        suggestions = ", ".join(label for _, label, _ in candidates[:5])
         raise CommandError(
             f"No topic named “{_clip(name, 60)}”",
             f"Did you mean: {suggestions}?"
@@ -850,8 +852,8 @@ class Commands(FeedCommands):
 
     async def topics(self, period: str = "week") -> Reply:
         window = await self.window(period)
-        # Without a period before to compare with, only the most frequent are shown.
-        shown = TOPICS_SHOWN if window.previous_start is None else None
+        # Without a period before to compare with, only the most frequent are candidates.
+        shown = TOPIC_CANDIDATES if window.previous_start is None else None
         before = (
             self.store.topic_counts(window.previous_start, window.start - dt.timedelta(days=1))
             if window.previous_start is not None
@@ -867,17 +869,20 @@ class Commands(FeedCommands):
                 text="There is no news in this period. Try /news topics all.",
             )
         if window.previous_start is None:
-            ranked = list(counts.items())[:TOPICS_SHOWN]
+            scored = [(key, float(count)) for key, count in counts.items()]
         else:
-            trending = text.rank_trending(counts, previous, total, previous_total, TOPICS_SHOWN)
-            ranked = [(key, counts[key]) for key, _ in trending]
-            # A small archive has few repeated topics; fill up with the most frequent ones.
-            seen = {key for key, _ in ranked}
-            for key, count in counts.items():
-                if len(ranked) >= TOPICS_SHOWN:
-                    break
-                if key not in seen:
-                    ranked.append((key, count))
+            scored = text.rank_trending(counts, previous, total, previous_total, TOPIC_CANDIDATES)
+        # Names and specific phrases before common nouns ("government", "firm").
+        candidate_labels = await self.store.topic_labels([key for key, _ in scored])
+        best = text.prefer_specific(scored, candidate_labels)[:TOPICS_SHOWN]
+        ranked = [(key, counts[key]) for key, _ in best]
+        # A small archive has few repeated topics; fill up with the most frequent ones.
+        seen = {key for key, _ in ranked}
+        for key, count in counts.items():
+            if len(ranked) >= TOPICS_SHOWN:
+                break
+            if key not in seen:
+                ranked.append((key, count))
         labels = await self.store.topic_labels([key for key, _ in ranked])
         items = []
         for key, count in ranked:
@@ -892,21 +897,22 @@ class Commands(FeedCommands):
         )
 
     async def topic(self, name: str) -> Reply:
-        key, label = await self._find_topic(name)
+        key, label, others = await self._find_topic(name)
         articles = await self.store.articles_between(
             dt.date.min, self.today(), TOPIC_ARTICLES, topic_key=key
         )
         sentences = text.digest([_digest_input(a) for a in articles], DIGEST_SENTENCES)
+        also = f"Also: {', '.join(others)} · " if others else ""
         return Reply(
             title=f"Topic: {label}",
             text=bullet_list([f"{s.text} (#{s.article_id})" for s in sentences]),
             items=tuple(ReplyItem(a.title, "", article_id=a.id, date=a.date) for a in articles),
-            footer="Read one in full: /news article <number>",
+            footer=f"{also}Read one in full: /news article <number>",
         )
 
     async def digest(self, period: str = "week", topic: str | None = None) -> Reply:
         window = await self.window(period)
-        key, label = await self._find_topic(topic) if topic else (None, "")
+        key, label, _ = await self._find_topic(topic) if topic else (None, "", [])
         articles = await self.store.articles_between(
             window.start, window.end, DIGEST_ARTICLES, topic_key=key
         )

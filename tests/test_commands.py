@@ -220,3 +220,54 @@ async def test_a_trailing_number_in_a_search_is_a_word_and_the_reply_says_so(
     assert "“2” was searched as a word; for page 2, write page=2." in reply.text + reply.footer
     paged = await commands.run_line("/news search putin page=2")
     assert paged.error and paged.title.startswith("There are only 1 page(s)")
+
+
+BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news-summary.jsonl"
+
+
+@pytest.fixture
+async def bbc_politics(tmp_path: Path) -> AsyncIterator[Commands]:
+    """The BBC set's 417 politics articles, stored with their real summaries and topics."""
+    import json
+
+    if not BBC.exists():
+        pytest.skip("../shared/data/bbc-news-summary.jsonl absent")
+    with BBC.open(encoding="utf-8") as f:
+        rows = [row for line in f if (row := json.loads(line))["category"] == "politics"]
+    articles = [
+        make_article(row["id"], row["title"], dt.date(2005, 1, 1), row["body"]) for row in rows
+    ]
+    async with Store.open(tmp_path / "bbc.db") as store:
+        await store.save_articles([prepare_article(a) for a in articles])
+        yield Commands(store, clock=FixedClock(TODAY))
+
+
+async def test_a_short_topic_name_finds_the_best_supported_topic(bbc_politics: Commands) -> None:
+    reply = await bbc_politics.run("topic", {"name": "blair"})
+    assert reply.title == "Topic: Tony Blair"  # not the small topic keyed "blair"
+    assert len(reply.items) == 10
+    assert reply.footer.startswith("Also: Blair (")  # and the other matches are named
+
+
+async def test_topics_all_lists_names_before_common_nouns(bbc_politics: Commands) -> None:
+    reply = await bbc_politics.run("topics", {"period": "all"})
+    labels = [item.title for item in reply.items]
+    assert "Tony Blair" in labels[:3] and "Gordon Brown" in labels
+    assert not {"government", "election", "decision", "plans"} & set(labels)
+
+
+async def test_an_exact_topic_with_fewer_articles_loses_to_a_fuller_name(tmp_path: Path) -> None:
+    from bot.store.sqlite import PreparedArticle, TopicLabel
+
+    def article(n: int, key: str, label: str) -> PreparedArticle:
+        body = f"Story number {n} about {label}."
+        made = make_article(f"{n}.txt", f"Story {n}", TODAY, body)
+        return PreparedArticle(made, (body,), (TopicLabel(key=key, label=label),))
+
+    items = [article(1, "blair", "Blair")]
+    items += [article(n, "tony blair", "Tony Blair") for n in range(2, 5)]
+    async with Store.open(tmp_path / "news.db") as store:
+        await store.save_articles(items)
+        reply = await Commands(store, clock=FixedClock(TODAY)).run("topic", {"name": "Blair"})
+    assert reply.title == "Topic: Tony Blair"
+    assert reply.footer.startswith("Also: Blair (1)")

@@ -591,18 +591,19 @@ class Store:
 
     async def topics_like(
         self, word: str, limit: int, up_to: dt.date | None = None
-    ) -> list[tuple[str, str]]:
-        """(key, label) of topics whose key contains `word` and that have an article dated
-        up to `up_to`, most used first."""
+    ) -> list[tuple[str, str, int]]:
+        """(key, label, articles) of topics whose key contains `word` and that have an
+        article dated up to `up_to`, most used first."""
         if len(word) > MAX_PATTERN_CHARS:
             return []  # no topic is that long, and SQLite refuses such LIKE patterns
         pattern = f"%{_like_escape(word)}%"
         async with self._query(
-            f"SELECT key, label FROM topics WHERE key LIKE ? ESCAPE '\\' AND {_SHOWN_TOPIC}"
+            "SELECT key, label, articles FROM topics"
+            f" WHERE key LIKE ? ESCAPE '\\' AND {_SHOWN_TOPIC}"
             " ORDER BY articles DESC, id LIMIT ?",
             (pattern, _visible(up_to), limit),
         ) as cursor:
-            return [(row[0], row[1]) async for row in cursor]
+            return [(row[0], row[1], int(row[2])) async for row in cursor]
 
     async def article_title_matches(
         self, typed: str, limit: int, up_to: dt.date | None = None

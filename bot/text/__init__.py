@@ -4,11 +4,11 @@ from bot.text.digest import DigestInput, DigestSentence, digest
 from bot.text.sentences import split_sentences
 from bot.text.summary import summarize
 from bot.text.topics import canonical_key, extract_topics, topic_matches
-from bot.text.trending import rank_trending
+from bot.text.trending import prefer_specific, rank_trending
 
 # Bump when summarize() or extract_topics() give different output for the same article:
 # stored summaries and topics are then recomputed at the next ingest.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 __all__ = [
     "PIPELINE_VERSION",
@@ -17,6 +17,7 @@ __all__ = [
     "canonical_key",
     "digest",
     "extract_topics",
+    "prefer_specific",
     "rank_trending",
     "split_sentences",
     "summarize",

@@ -1,14 +1,21 @@
-"""Trending topics: which topics are unusually frequent now compared with before."""
+"""Trending topics: which topics are unusually frequent now compared with before, and which
+of them people would pick: names and specific phrases before common nouns."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
-__all__ = ["rank_trending"]
+from bot.text._lexicon import zipf
+
+__all__ = ["prefer_specific", "rank_trending", "specificity"]
 
 MIN_SUPPORT: Final = 2  # a topic needs at least this many mentions now to trend
+# Generic-English Zipf frequencies between which a one-word topic goes from generic
+# ("government" 5.6, "company" 5.6, "film" 5.2) to specific ("broadband" 3.7).
+ZIPF_GENERIC: Final = 6.0
+ZIPF_SPECIFIC: Final = 3.5
 
 
 def _xlogx_ratio(k: float, e: float) -> float:
@@ -66,3 +73,28 @@ def rank_trending(
         scored.append((topic, score, a))
     scored.sort(key=lambda t: (-t[1], -t[2], t[0]))
     return [(topic, round(score, 6)) for topic, score, _ in scored[:limit]]
+
+
+def specificity(label: str) -> float:
+    """How much a topic label says, 0-1: 1 for a name ("Tony Blair", "EU") or a phrase
+    ("prime minister"); for one common word, less the more common it is in English, squared,
+    so that "government" (0.03) needs 30 times the articles of a name to rank above it."""
+    words = label.split()
+    if len(words) != 1:
+        return 1.0
+    word = words[0]
+    low = word.lower()
+    if word.isupper() and len(word) > 1:
+        return 1.0  # an acronym
+    if word != low and zipf(low) < ZIPF_GENERIC - 0.5:
+        return 1.0  # a name, not a common word that opened a headline ("Game")
+    share = (ZIPF_GENERIC - zipf(low)) / (ZIPF_GENERIC - ZIPF_SPECIFIC)
+    return min(1.0, max(0.0, share)) ** 2
+
+
+def prefer_specific(
+    ranked: Sequence[tuple[str, float]], labels: Mapping[str, str]
+) -> list[tuple[str, float]]:
+    """``(key, score)`` pairs re-ranked by score x the specificity of the key's label."""
+    weighted = [(key, score * specificity(labels.get(key, key))) for key, score in ranked]
+    return sorted(weighted, key=lambda t: -t[1])

@@ -124,8 +124,7 @@ BODY_AFTER_LEDE = [
 ]
 
 
-def test_summary_keeps_the_lede() -> None:
-    assert summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 1) == [LEDE]
+def test_summary_of_an_inverted_pyramid_starts_with_its_lede() -> None:
     assert summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 3)[0] == LEDE
 
 
@@ -517,3 +516,33 @@ def test_ranking_by_bounds_is_the_full_ranking(text: str) -> None:
             for i, c in enumerate(cands.values())
         )
         assert [c.label for c in _ranked(cands)] == [label for *_, label in full]
+
+
+@pytest.mark.parametrize(
+    ("label", "low"),
+    [
+        ("Tony Blair", False),
+        ("EU", False),
+        ("Chelsea", False),
+        ("prime minister", False),
+        ("broadband", False),
+        ("government", True),
+        ("company", True),
+        ("film", True),
+        ("Game", True),  # a common word that opened a headline, not a name
+    ],
+)
+def test_common_nouns_are_less_specific_than_names(label: str, low: bool) -> None:
+    from bot.text.trending import specificity
+
+    assert (specificity(label) < 0.2) is low
+
+
+def test_prefer_specific_puts_a_name_before_a_bigger_common_noun() -> None:
+    from bot.text import prefer_specific
+
+    ranked = prefer_specific(
+        [("government", 202.0), ("tony blair", 65.0)],
+        {"government": "government", "tony blair": "Tony Blair"},
+    )
+    assert [key for key, _ in ranked] == ["tony blair", "government"]
