@@ -357,8 +357,7 @@ def is_caption(sentence: str, spaced_text: bool = False) -> bool:
 
 def is_spaced(sentences: Sequence[str]) -> bool:
     """Whether most sentences end in spaced punctuation (``word .``): tokenised text."""
-    spaced = sum(1 for s in sentences if s[-2:-1] == " " and s[-1] in ".!?")
-    return spaced * 2 > len(sentences)
+    return sum([s.endswith((" .", " !", " ?")) for s in sentences]) * 2 > len(sentences)
 
 
 def _clean(piece: str) -> str:
@@ -366,7 +365,7 @@ def _clean(piece: str) -> str:
     if (
         _DEBRIS.match(piece)
         or (piece.startswith("By") and _BYLINE.match(piece))
-        or (len(piece) < 160 and _TEASER.search(piece))
+        or (("\u00bb" in piece or "contributed" in piece) and _TEASER.search(piece))
     ):
         return ""
     if piece[0] in "-*\u2022\u25aa\u25cf\u2013\u2014" or piece[0].isdigit():

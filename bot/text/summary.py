@@ -138,15 +138,15 @@ def features(sentences: list[str], title: str | None = None) -> Features:
         v = [c * idf_doc[w] for w, c in cnt.items()]
         nv = math.sqrt(sum([x * x for x in v]))
         u: Vector = {}
+        before = 0.0
         if nv:
-            for w, x in zip(cnt, v, strict=True):  # the unit vector
-                u[w] = x / nv
-            # the running sum holds the sentences before this one
-            earlier.append(sum([x * total[w] for w, x in u.items() if w in total]) * scale)
-            for w, y in u.items():
-                total[w] = total.get(w, 0.0) + y
-        else:
-            earlier.append(0.0)
+            # The unit vector, and the running sum, which holds the sentences before this one.
+            for w, x in zip(cnt, v, strict=True):
+                y = u[w] = x / nv
+                t = total.get(w, 0.0)
+                before += y * t
+                total[w] = t + y
+        earlier.append(before * scale)
         units.append(u)
     title_vec = tfidf(sentence_terms(title)) if title else {}
     title_norm = norm(title_vec)
