@@ -225,11 +225,11 @@ _BYLINE = re.compile(
     r"^By\b[ .]*(?:(?:[A-Z][\w'\u2019.-]*|and|for|in|of|de|van|von|the)[ ,.]*){1,8}$"
 )
 _DEBRIS = re.compile(
-    r"^(?:(?:PUBLISHED|UPDATED|Published|Updated|Last updated)\b"
+    r"^(?:(?:PUBLISHED|UPDATED|Published|Updated) ?:|Last updated (?:at|on) .{0,30}\d"
     r"|\d{1,2}:\d{2}\b|[|.\s]*$"
     r"|(?:Scroll down|Scroll for) .{0,20}$"
     r"|(?:Share (?:this|on)|Click here|Follow (?:us|@|\w+ on \w+ )|Sign up|Read more"
-    r"|READ MORE|Advertisement)\b.{0,80}$)",
+    r"|READ MORE)\b.{0,80}$|Advertisement[ .]*$)",
     re.DOTALL,
 )
 # Anywhere in a short piece: a link teaser ("Watch ... \u00bb") or a contributor line.

@@ -54,9 +54,14 @@ CNNDM = Path(__file__).resolve().parents[3] / "shared" / "data" / "cnndm-train-s
             id="byline line",
         ),
         pytest.param(
-            "By Friday the fighting had stopped.",
-            ["By Friday the fighting had stopped."],
-            id="a sentence that starts with By is kept",
+            "By Friday the fighting had stopped. Published in 1990, the book sold well."
+            " Advertisement revenue fell.",
+            [
+                "By Friday the fighting had stopped.",
+                "Published in 1990, the book sold well.",
+                "Advertisement revenue fell.",
+            ],
+            id="sentences that start like debris are kept",
         ),
         pytest.param(
             "The train pulled in. Scroll down for video . The remark was greeted by cheers.",
