@@ -202,7 +202,14 @@ def run_process(args: list[str], stdin: str = "", *, cwd: Path) -> tuple[float, 
     with tempfile.TemporaryFile("w+") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            args, stdin=subprocess.PIPE, stdout=out, stderr=out, text=True, cwd=cwd
+            args,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=out,
+            text=True,
+            cwd=cwd,
+            # newsbot from this tree, whichever one the virtualenv was installed from
+            env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert proc.stdin is not None
         proc.stdin.write(stdin)
