@@ -33,6 +33,9 @@ BUSY_TIMEOUT_MS = 5000
 # Read connections for commands, beside the writer and the background reader: each is a
 # thread with its own page cache, and a third slow query at once is rare on one bot.
 POOLED_READERS = 2
+# Search rows fetched beyond each edge of a page, so that equal scores at an edge can be
+# put newest first without sorting every match.
+SEARCH_MARGIN = 8
 # Longer LIKE patterns are refused by SQLite (50,000 bytes); no name is anywhere near.
 MAX_PATTERN_CHARS = 1000
 
@@ -478,24 +481,32 @@ class Store:
         fts_query = to_fts_query(user_query)
         if fts_query is None:
             return [], 0
-        before = min(offset, 1)
+        # A few rows on each side of the page: equal scores (common with one common word)
+        # are ordered newest first among them, which needs their whole group in hand.
+        start = max(0, offset - SEARCH_MARGIN)
+        wanted = offset - start + limit + SEARCH_MARGIN
         visible = _visible(up_to)
         async with self._reading() as db:
-            async with db.execute(
-                _SEARCH_RANKED, (fts_query, limit + before + 1, offset - before, visible)
-            ) as cursor:
+            async with db.execute(_SEARCH_RANKED, (fts_query, wanted, start, visible)) as cursor:
                 ranked = list(await cursor.fetchall())
             if not ranked:  # no match, or a page after the last
                 async with db.execute(_SEARCH_COUNT, (fts_query, visible)) as cursor:
                     row = await cursor.fetchone()
                 return [], int(row[0]) if row else 0
-            page = ranked[before : before + limit]
-            tie = _tie_at_edge([row["score"] for row in ranked], before, limit)
-            if tie:
-                # Equal scores across the page's edge: which of them are on the page then
-                # depends on their dates, so every match is joined and sorted.
+            total = int(ranked[0]["total"])
+            first, last = offset - start, min(len(ranked), offset - start + limit) - 1
+            if first > last:
+                return [], total
+            cut = (start > 0 and ranked[0]["score"] == ranked[first]["score"]) or (
+                len(ranked) == wanted and ranked[-1]["score"] == ranked[last]["score"]
+            )
+            if cut:
+                # Equal scores reach past the rows fetched: every match is joined and sorted.
                 async with db.execute(_SEARCH_ALL, (fts_query, visible, limit, offset)) as cursor:
                     page = list(await cursor.fetchall())
+            else:
+                ranked.sort(key=lambda row: (row["score"], -_ordinal(row["date"]), -row["id"]))
+                page = ranked[first : last + 1]
         hits = [
             SearchHit(
                 id=row["id"],
@@ -505,10 +516,7 @@ class Store:
             )
             for row in page
         ]
-        if not tie:  # equal scores are all on this page: newest first among them
-            score = {row["id"]: row["score"] for row in page}
-            hits.sort(key=lambda hit: (score[hit.id], -hit.date.toordinal(), -hit.id))
-        return hits, int(ranked[0]["total"])
+        return hits, total
 
     async def newest_date(self, up_to: dt.date) -> dt.date | None:
         """The newest article date not after `up_to` (future-dated articles are held)."""
@@ -753,15 +761,8 @@ _SEARCH_ALL = (
 )
 
 
-def _tie_at_edge(scores: Sequence[float], before: int, limit: int) -> bool:
-    """Whether the score before the page or the one after it equals the page's first or
-    last (``scores`` are the page's with up to one neighbour on each side)."""
-    first, last = before, min(len(scores), before + limit) - 1
-    if first > last:
-        return False
-    return (before > 0 and scores[0] == scores[first]) or (
-        last + 1 < len(scores) and scores[last] == scores[last + 1]
-    )
+def _ordinal(iso_date: str) -> int:
+    return dt.date.fromisoformat(iso_date).toordinal()
 
 
 # The first day of a window from which on a topic has `limit` articles (none: fewer).

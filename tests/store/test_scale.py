@@ -59,21 +59,29 @@ async def test_search_pages_are_the_ones_the_full_sort_gives_on_the_bbc_archive(
         old.close()
 
 
-async def test_equal_scores_across_a_page_edge_are_ordered_newest_first(store: Store) -> None:
-    # Seven copies of one text on different days score exactly the same.
+@pytest.mark.parametrize("copies", [7, 40])  # fewer, and more, than are fetched past a page
+async def test_equal_scores_across_a_page_edge_are_ordered_newest_first(
+    store: Store, copies: int
+) -> None:
+    # Copies of one text on different days score exactly the same.
+    days = random.Random(copies).sample(range(copies), copies)
     await store.save_articles(
         [
             PreparedArticle(
-                make_article(f"{day}.txt", "Harbour", dt.date(2024, 3, day), "Harbour news.")
+                make_article(
+                    f"{day}.txt", "Harbour", dt.date(2024, 3, 1) + dt.timedelta(days=day), "News."
+                )
             )
-            for day in (4, 1, 7, 3, 6, 2, 5)
+            for day in days
         ]
     )
-    first, total = await store.search("harbour", 5, 0)
-    second, _ = await store.search("harbour", 5, 5)
-    assert total == 7
-    assert [hit.date.day for hit in first] == [7, 6, 5, 4, 3]
-    assert [hit.date.day for hit in second] == [2, 1]
+    newest_first = sorted(days, reverse=True)
+    for offset in (0, 5, 10, copies - 2):
+        hits, total = await store.search("harbour", 5, offset)
+        assert total == copies
+        assert [(hit.date - dt.date(2024, 3, 1)).days for hit in hits] == newest_first[
+            offset : offset + 5
+        ]
 
 
 async def test_a_command_is_answered_while_another_query_is_still_running(
