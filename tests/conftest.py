@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import AdminConfig, load_config
 from bot.store import Store
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
