@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,16 +117,23 @@ def postgres_server() -> Iterator[PostgresServer]:
 _numbers = itertools.count(1)
 
 
-@pytest.fixture
-async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    """The URL of a new, empty database, dropped after the test."""
+@asynccontextmanager
+async def fresh_database(server: PostgresServer) -> AsyncIterator[str]:
+    """The URL of a new, empty database on `server`, dropped afterwards."""
     import asyncpg
 
     name = f"test_{os.getpid()}_{next(_numbers)}"
-    admin = await asyncpg.connect(postgres_server.url("postgres"))
+    admin = await asyncpg.connect(server.url("postgres"))
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY file_copy')
-        yield postgres_server.url(name)
+        yield server.url(name)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """The URL of a new, empty database, dropped after the test."""
+    async with fresh_database(postgres_server) as url:
+        yield url
