@@ -41,13 +41,14 @@ from bot.ingest.seed import IngestError, parse_date
 from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_derived
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
-from bot.store import Store, StoreError
-from bot.store.health import check_database
+from bot.store import StoreError
+from bot.store.backends import database_health, database_location, open_store
+from bot.store.ports import Articles
 
 log = logging.getLogger("newsbot")
 
 
-def make_commands(store: Store, config: AdminConfig, **services: Any) -> Commands:
+def make_commands(store: Articles, config: AdminConfig, **services: Any) -> Commands:
     return Commands(
         store, timezone=config.tz, summary_sentences=config.summary_sentences, **services
     )
@@ -63,7 +64,7 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 async def ingest_configured(
-    store: Store,
+    store: Articles,
     config: AdminConfig,
     paths: Sequence[Path] | None = None,
     default_date: dt.date | None = None,
@@ -91,7 +92,7 @@ async def ingest_configured(
 
 
 async def poll_seeds(
-    store: Store, config: AdminConfig, problems: ProblemLog, settle_seconds: float = 0
+    store: Articles, config: AdminConfig, problems: ProblemLog, settle_seconds: float = 0
 ) -> IngestReport:
     """Ingest the seeds folder for the bot, logging each problem once until its file changes.
     The scheduler's polls pass a settle interval: a file that just appeared may still be
@@ -103,7 +104,7 @@ async def poll_seeds(
 
 async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
     default_date = parse_date(args.date, "--date", None) if args.date else None
-    async with Store.open(config.database_path) as store:
+    async with open_store(database_location(config)) as store:
         report = await ingest_configured(
             store,
             config,
@@ -126,7 +127,7 @@ async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
 async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
     """Validate the config and look at the database and the seeds folder, changing
     nothing: exit 1 when anything would stop `newsbot run`."""
-    health = await asyncio.to_thread(check_database, config.database_path)
+    health = await database_health(database_location(config))
     print(f"config: {config.path} is valid")
     print(f"timezone: {config.timezone}")
     for fact in health.facts:
@@ -144,7 +145,7 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
 
 
 async def cmd_ask(config: AdminConfig, args: argparse.Namespace) -> int:
-    async with Store.open(config.database_path) as store:
+    async with open_store(database_location(config)) as store:
         await poll_seeds(store, config, ProblemLog())
         reply = await respond(make_commands(store, config), " ".join(args.line))
     print(render(reply))
@@ -192,7 +193,7 @@ async def run_all(runners: Sequence[Coroutine[Any, Any, None]]) -> None:
 
 async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    async with Store.open(config.database_path) as store:
+    async with open_store(database_location(config)) as store:
         problems = ProblemLog()
         report = await poll_seeds(store, config, problems)
         log.info("seeds: %s", report.summary_line())

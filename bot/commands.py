@@ -25,8 +25,9 @@ from bot.delivery import Delivery, SubscriptionError, describe
 from bot.feeds.service import FeedError, FeedService
 from bot.models import FeedSpec, JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
 from bot.ports import Clock, SystemClock
-from bot.store import Store, StoredArticle, StoreError
+from bot.store import StoredArticle, StoreError
 from bot.store.feeds import Feed
+from bot.store.ports import Articles
 
 log = logging.getLogger(__name__)
 
@@ -638,7 +639,7 @@ class Commands(FeedCommands):
 
     def __init__(
         self,
-        store: Store,
+        store: Articles,
         *,
         timezone: dt.tzinfo = dt.UTC,
         summary_sentences: int = 3,

@@ -69,6 +69,8 @@ class AdminConfig:
     path: Path
     timezone: str = "UTC"
     database_path: Path = Path("data/newsbot.db")
+    # A postgresql:// URL: the database is on that server instead of the SQLite file.
+    database_url: str | None = None
     seeds_folder: Path = Path("seeds")
     seeds_poll_interval_seconds: int = 300
     seeds_max_file_bytes: int = 1_048_576
@@ -200,6 +202,13 @@ def _not_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def postgres_url_problem(url: str) -> str | None:
+    """Why `url` does not name a PostgreSQL database, or None."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return "must be a postgresql:// address, such as postgresql://newsbot@db.example/news"
+    return None
+
+
 def _web_address(value: str) -> str | None:
     return feed_url_problem(value)
 
@@ -220,7 +229,7 @@ def _contact(value: str) -> str | None:
 
 _TOP_LEVEL: dict[str, tuple[type, _Validator]] = {"timezone": (str, _timezone)}
 _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
-    "database": {"path": (str, _not_empty)},
+    "database": {"path": (str, _not_empty), "url": (str, postgres_url_problem)},
     "seeds": {
         "folder": (str, _not_empty),
         "poll_interval_seconds": (int, _range(1, 7 * 86400)),
@@ -497,6 +506,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         path=path,
         timezone=values.get("timezone", "UTC"),
         database_path=Path(values.get("database_path", "data/newsbot.db")),
+        database_url=values.get("database_url"),
         seeds_folder=Path(values.get("seeds_folder", "seeds")),
         seeds_poll_interval_seconds=values.get("seeds_poll_interval_seconds", 300),
         seeds_max_file_bytes=values.get("seeds_max_file_bytes", 1_048_576),

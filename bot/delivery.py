@@ -45,16 +45,17 @@ from bot.ports import (
     SystemClock,
     TemporaryFailure,
 )
-from bot.store import Store, StoreError
+from bot.store import StoreError
+from bot.store.backends import subscriptions_of
 from bot.store.deliveries import (
     ArticleFacts,
     Candidate,
     Claim,
-    DeliveryStore,
     LedgerCounts,
     PendingPost,
     Subscription,
 )
+from bot.store.ports import Articles
 from bot.text import DigestInput, canonical_key, digest
 
 log = logging.getLogger(__name__)
@@ -269,13 +270,13 @@ class Delivery:
 
     def __init__(
         self,
-        store: Store,
+        store: Articles,
         config: AdminConfig,
         publishers: Mapping[str, Publisher],
         clock: Clock | None = None,
     ) -> None:
         self.store = store
-        self.db = DeliveryStore(store)
+        self.db = subscriptions_of(store)
         self.config = config
         self.publishers: dict[str, Publisher] = {}
         self._paces: dict[str, PlatformPace] = {}

@@ -33,8 +33,10 @@ from bot.ingest.seed import IngestError
 from bot.ingest.service import IngestReport, Prepare, ProblemLog, ingest_articles
 from bot.models import Article, FeedSpec
 from bot.ports import Clock, Fetcher, FetchError, SystemClock
-from bot.store import PreparedArticle, Store, TopicLabel
-from bot.store.feeds import Feed, FeedStore, PollRecord
+from bot.store import PreparedArticle, TopicLabel
+from bot.store.backends import feed_sources_of
+from bot.store.feeds import Feed, PollRecord
+from bot.store.ports import Articles
 from bot.text import canonical_key
 
 log = logging.getLogger(__name__)
@@ -96,14 +98,14 @@ class FeedService:
 
     def __init__(
         self,
-        store: Store,
+        store: Articles,
         config: AdminConfig,
         fetcher: Fetcher,
         prepare: Prepare,
         clock: Clock | None = None,
     ) -> None:
         self.store = store
-        self.db = FeedStore(store)
+        self.db = feed_sources_of(store)
         self.config = config
         self.fetcher = fetcher
         self.prepare = prepare

@@ -33,7 +33,8 @@ from bot.ingest.seed import (
 )
 from bot.ingest.workers import worker_pool
 from bot.models import Article
-from bot.store import IngestResult, Outcome, PreparedArticle, Store
+from bot.store import IngestResult, Outcome, PreparedArticle
+from bot.store.ports import Articles
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ async def _prepare(
 DERIVED_WITH_KEY = "derived_with"
 
 
-async def refresh_derived(store: Store, prepare: Prepare, signature: str) -> int:
+async def refresh_derived(store: Articles, prepare: Prepare, signature: str) -> int:
     """Recompute the stored summaries and topics if they were derived differently (an older
     text pipeline, another summary length); return how many articles were refreshed.
 
@@ -226,7 +227,7 @@ async def refresh_derived(store: Store, prepare: Prepare, signature: str) -> int
 
 
 async def ingest_paths(
-    store: Store,
+    store: Articles,
     paths: Sequence[Path],
     prepare: Prepare,
     *,
@@ -256,7 +257,7 @@ async def ingest_paths(
 
 
 async def ingest_articles(
-    store: Store,
+    store: Articles,
     items: Iterable[Article | IngestError],
     prepare: Prepare,
     *,
@@ -344,7 +345,7 @@ async def ingest_articles(
 
 
 async def _known_articles(
-    store: Store, articles: Sequence[Article], typed: Mapping[str, str]
+    store: Articles, articles: Sequence[Article], typed: Mapping[str, str]
 ) -> dict[str, tuple[int, str]]:
     """source -> (id, content hash) of the stored ones. One stored under its path as typed
     (before names were resolved) is renamed to its resolved name first, keeping its id."""

@@ -21,7 +21,7 @@ from bot.adapters.discord.publisher import DiscordPublisher
 from bot.adapters.discord.tree import NewsTree, build_news_group
 from bot.commands import COMMANDS, Commands, CommandSpec
 from bot.config import Settings, SettingsError
-from bot.store import Store
+from bot.store.ports import Meta
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def tree_hash(tree: discord.app_commands.CommandTree[Any], guild_id: int | None)
 
 async def sync_if_changed(
     tree: discord.app_commands.CommandTree[Any],
-    store: Store,
+    store: Meta,
     application_id: int | None,
     guild_id: int | None,
 ) -> bool:

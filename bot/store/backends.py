@@ -1,0 +1,88 @@
+"""Which database newsbot uses: an SQLite file (the default) or a PostgreSQL server.
+
+The one place that knows both backends; the core gets the ports of bot.store.ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.config import AdminConfig, postgres_url_problem
+from bot.store.deliveries import DeliveryStore
+from bot.store.feeds import FeedStore
+from bot.store.health import Health, check_database
+from bot.store.ports import Articles, FeedSources, Subscriptions
+from bot.store.postgres import PostgresStore
+from bot.store.postgres.deliveries import PostgresSubscriptions
+from bot.store.postgres.feeds import PostgresFeeds
+from bot.store.postgres.store import redacted
+from bot.store.sqlite import Store, StoreError
+
+
+def is_postgres_url(database: str | Path) -> bool:
+    return isinstance(database, str) and postgres_url_problem(database) is None
+
+
+def database_location(config: AdminConfig, env: Mapping[str, str] = os.environ) -> str | Path:
+    """Where the database is: `DATABASE_URL`, else the config's `database.url`, else its
+    SQLite `database.path`."""
+    url = env.get("DATABASE_URL") or None
+    if url is not None and (problem := postgres_url_problem(url)):
+        raise StoreError(f"DATABASE_URL: {problem}")
+    return url or config.database_url or config.database_path
+
+
+def describe(database: str | Path) -> str:
+    """The location for messages, without a password."""
+    return redacted(database) if isinstance(database, str) else str(database)
+
+
+@asynccontextmanager
+async def open_store(database: str | Path) -> AsyncIterator[Articles]:
+    """The store at `database`: a postgresql:// URL, or else the path of an SQLite file."""
+    if is_postgres_url(database):
+        async with PostgresStore.open(str(database)) as postgres:
+            yield postgres
+    else:
+        async with Store.open(Path(database)) as sqlite:
+            yield sqlite
+
+
+def subscriptions_of(store: Articles) -> Subscriptions:
+    """The subscriptions and delivery ledger kept in the same database as `store`."""
+    if isinstance(store, PostgresStore):
+        return PostgresSubscriptions(store)
+    assert isinstance(store, Store), f"no subscriptions for {type(store).__name__}"
+    return DeliveryStore(store)
+
+
+def feed_sources_of(store: Articles) -> FeedSources:
+    """The followed feeds kept in the same database as `store`."""
+    if isinstance(store, PostgresStore):
+        return PostgresFeeds(store)
+    assert isinstance(store, Store), f"no feeds for {type(store).__name__}"
+    return FeedStore(store)
+
+
+async def database_health(database: str | Path) -> Health:
+    """What `newsbot check` reports about the database: facts, and problems that would
+    stop `newsbot run`. (A PostgreSQL database is brought to the current schema first.)"""
+    if not is_postgres_url(database):
+        return await asyncio.to_thread(check_database, Path(database))
+    health = Health()
+    try:
+        async with PostgresStore.open(str(database)) as store:
+            stats = await store.stats()
+    except StoreError as exc:
+        health.problems.append(str(exc))
+        return health
+    health.facts.append(f"database: {describe(database)} (schema version {stats.schema_version})")
+    newest = stats.newest_date.isoformat() if stats.newest_date else "none"
+    health.facts.append(f"articles: {stats.articles}, newest: {newest}")
+    if stats.last_ingest:
+        health.facts.append(f"last ingest: {stats.last_ingest.isoformat()}")
+    return health
