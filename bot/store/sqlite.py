@@ -656,7 +656,8 @@ class Store:
         the exact name, then names starting with it, then names with a word starting with
         it, then the rest; ties go to the topic with more articles. Each label once."""
         typed = " ".join(typed.split())
-        if len(typed) > max_label_chars:
+        # No label holds a NUL (labels are cleaned), and FTS5 reads one as a string's end.
+        if len(typed) > max_label_chars or "\x00" in typed:
             return []
         escaped = _like_escape(typed)
         # From three characters on, the trigram index narrows the labels to read; LIKE
