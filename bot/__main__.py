@@ -30,6 +30,7 @@ from bot.config import (
     Settings,
     SettingsError,
     load_config,
+    postgres_url_problem,
     resolve_config_path,
     seeds_folder_problem,
 )
@@ -42,8 +43,9 @@ from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_d
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
 from bot.store import StoreError
-from bot.store.backends import database_health, database_location, open_store
+from bot.store.backends import database_health, database_location, describe, open_store
 from bot.store.ports import Articles
+from bot.store.postgres.copy import copy_archive
 
 log = logging.getLogger("newsbot")
 
@@ -232,6 +234,16 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_migrate(config: AdminConfig, args: argparse.Namespace) -> int:
+    if problem := postgres_url_problem(args.to):
+        raise StoreError(f"--to: {problem}")
+    copied = await copy_archive(config.database_path, args.to)
+    for table, rows in copied.items():
+        print(f"{table}: {rows} rows copied, the same as in {config.database_path}")
+    print(f"done: set database.url to {describe(args.to)} in the config (or DATABASE_URL)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The shared options are accepted before or after the subcommand. SUPPRESS
     # keeps a subcommand's parser from resetting a value given before it.
@@ -266,10 +278,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate the config and the database")
     ask = sub.add_parser("ask", parents=[common], help='answer one command, e.g. "/news latest"')
     ask.add_argument("line", nargs="+", help="the command line, e.g. /news search NATO")
+    migrate = sub.add_parser(
+        "migrate", parents=[common], help="copy the SQLite database into an empty PostgreSQL one"
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user@host/database"
+    )
     return parser
 
 
-HANDLERS = {"run": cmd_run, "ingest": cmd_ingest, "check": cmd_check, "ask": cmd_ask}
+HANDLERS = {
+    "run": cmd_run,
+    "ingest": cmd_ingest,
+    "check": cmd_check,
+    "ask": cmd_ask,
+    "migrate": cmd_migrate,
+}
 
 
 def _reads_seeds(args: argparse.Namespace) -> bool:
