@@ -43,7 +43,13 @@ from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_d
 from bot.ports import Publisher
 from bot.scheduler import NewsScheduler
 from bot.store import StoreError
-from bot.store.backends import database_health, database_location, describe, open_store
+from bot.store.backends import (
+    database_health,
+    database_location,
+    describe,
+    job_locks_of,
+    open_store,
+)
 from bot.store.ports import Articles
 from bot.store.postgres.copy import copy_archive
 
@@ -210,7 +216,12 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
         prepare = functools.partial(prepare_article, summary_sentences=config.summary_sentences)
         feeds = FeedService(store, config, fetcher, prepare)
         await feeds.sync_config(config.feeds)
-        async with fetcher, NewsScheduler(delivery, config, ingest, feeds=feeds) as scheduler:
+        async with (
+            fetcher,
+            NewsScheduler(
+                delivery, config, ingest, feeds=feeds, locks=job_locks_of(store)
+            ) as scheduler,
+        ):
             source = (
                 f"Seeds folder: {config.seeds_folder} "
                 f"(polled every {config.seeds_poll_interval_seconds} s)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -29,6 +30,8 @@ from bot.delivery import Delivery
 from bot.feeds.service import FeedService
 from bot.models import JobState
 from bot.store import StoreError
+from bot.store.backends import OneProcess
+from bot.store.ports import JobLocks
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,11 @@ class NewsScheduler:
         ingest: Ingest | None = None,
         deliver_interval_seconds: float = DELIVER_INTERVAL_SECONDS,
         feeds: FeedService | None = None,
+        locks: JobLocks | None = None,
     ) -> None:
         self.delivery = delivery
+        # Polls and digests run in one process at a time; delivery is shared by channel.
+        self.locks: JobLocks = locks or OneProcess()
         self.feeds = feeds
         self.config = config
         self.ingest = ingest
@@ -150,17 +156,32 @@ class NewsScheduler:
 
     async def _poll(self, feed_id: int, seconds: int) -> None:
         assert self.feeds is not None
-        await self._finish(f"feed:{feed_id}", self.feeds.poll(feed_id))
+        await self._finish_once(f"feed:{feed_id}", functools.partial(self.feeds.poll, feed_id))
 
     async def _ingest(self) -> None:
         assert self.ingest is not None
-        await self._finish("ingest", self.ingest())
+        await self._finish_once("ingest", self.ingest)
 
     async def _deliver(self) -> None:
         await self._finish("deliver", self.delivery.deliver_due())
 
     async def _digest(self, subscription_id: int, schedule: str) -> None:
-        await self._finish(f"digest:{subscription_id}", self.delivery.run_digest(subscription_id))
+        await self._finish_once(
+            f"digest:{subscription_id}",
+            functools.partial(self.delivery.run_digest, subscription_id),
+        )
+
+    async def _finish_once(self, job_id: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run a job unless another process on the same database is running it now."""
+
+        async def once() -> object:
+            async with self.locks.run_once(job_id) as mine:
+                if mine:
+                    return await work()
+                log.debug("job %s is running in another process; skipped here", job_id)
+                return None
+
+        await self._finish(job_id, once())
 
     async def _finish(self, job_id: str, work: Awaitable[object]) -> None:
         """Run a job's work as a task that stop() lets finish instead of cancelling it.

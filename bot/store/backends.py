@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from bot.config import AdminConfig, postgres_url_problem
 from bot.store.deliveries import DeliveryStore
 from bot.store.feeds import FeedStore
 from bot.store.health import Health, check_database
-from bot.store.ports import Articles, FeedSources, Subscriptions
+from bot.store.ports import Articles, FeedSources, JobLocks, Subscriptions
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.deliveries import PostgresSubscriptions
 from bot.store.postgres.feeds import PostgresFeeds
@@ -58,6 +58,23 @@ def subscriptions_of(store: Articles) -> Subscriptions:
         return PostgresSubscriptions(store)
     assert isinstance(store, Store), f"no subscriptions for {type(store).__name__}"
     return DeliveryStore(store)
+
+
+class OneProcess:
+    """SQLite: one process has the file, so every job is this process's to run."""
+
+    def run_once(self, job_id: str) -> AbstractAsyncContextManager[bool]:
+        return _always()
+
+
+@asynccontextmanager
+async def _always() -> AsyncIterator[bool]:
+    yield True
+
+
+def job_locks_of(store: Articles) -> JobLocks:
+    """How jobs that must run once are kept to one process on `store`'s database."""
+    return store if isinstance(store, PostgresStore) else OneProcess()
 
 
 def feed_sources_of(store: Articles) -> FeedSources:

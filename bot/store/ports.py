@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.models import Article, FeedSpec, SubscriptionSpec
@@ -21,6 +22,14 @@ from bot.store.deliveries import (
 )
 from bot.store.feeds import Feed, PollRecord
 from bot.store.sqlite import IngestResult, PreparedArticle, SearchHit, StoredArticle, StoreStats
+
+
+class JobLocks(Protocol):
+    """Jobs that must run once among the processes sharing a database (polls, digests)."""
+
+    def run_once(self, job_id: str) -> AbstractAsyncContextManager[bool]:
+        """Held for the job: True when this process runs it, False when another one is."""
+        ...
 
 
 class Meta(Protocol):

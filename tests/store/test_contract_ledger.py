@@ -3,6 +3,7 @@ and how several processes share one PostgreSQL ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -190,3 +191,23 @@ async def test_two_processes_never_send_one_channel_and_a_dead_ones_channels_are
         taken = await second.pending_posts(later)
         assert sorted(p.post_key for p in taken) == sorted(f"k-{s}-{a}" for s in subs for a in ids)
         assert await first.pending_posts(later) == []
+
+
+async def test_a_job_runs_in_one_process_at_a_time_and_a_dead_ones_lock_is_freed(
+    postgres_url: str,
+) -> None:
+    async with PostgresStore.open(postgres_url) as one, PostgresStore.open(postgres_url) as two:
+        async with one.run_once("feed:1") as mine:
+            async with two.run_once("feed:1") as theirs, two.run_once("feed:2") as other:
+                assert (mine, theirs, other) == (True, False, True)
+        async with two.run_once("feed:1") as after_it_ended:
+            assert after_it_ended
+        held = one.run_once("digest:7")
+        assert await held.__aenter__()
+        one.pool.terminate()  # the process dies in the middle of the job
+        for _ in range(50):  # the server ends the dead session and its locks at once
+            async with two.run_once("digest:7") as taken_over:
+                if taken_over:
+                    break
+            await asyncio.sleep(0.1)
+        assert taken_over

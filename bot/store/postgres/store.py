@@ -145,6 +145,18 @@ class PostgresStore:
         async with self.pool.acquire() as db, db.transaction():
             yield db
 
+    @asynccontextmanager
+    async def run_once(self, job_id: str) -> AsyncIterator[bool]:
+        """Run a job in one process only: a session advisory lock on its id, held for the
+        job and released when it ends, or by the server when this process dies."""
+        async with self.pool.acquire() as db:
+            mine = await db.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", job_id)
+            try:
+                yield bool(mine)
+            finally:
+                if mine:
+                    await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", job_id)
+
     async def schema_version(self) -> int:
         return int(await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM schema"))
 
