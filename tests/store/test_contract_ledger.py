@@ -197,9 +197,12 @@ async def test_a_job_runs_in_one_process_at_a_time_and_a_dead_ones_lock_is_freed
     postgres_url: str,
 ) -> None:
     async with PostgresStore.open(postgres_url) as one, PostgresStore.open(postgres_url) as two:
-        async with one.run_once("feed:1") as mine:
-            async with two.run_once("feed:1") as theirs, two.run_once("feed:2") as other:
-                assert (mine, theirs, other) == (True, False, True)
+        async with (
+            one.run_once("feed:1") as mine,
+            two.run_once("feed:1") as theirs,
+            two.run_once("feed:2") as other,
+        ):
+            assert (mine, theirs, other) == (True, False, True)
         async with two.run_once("feed:1") as after_it_ended:
             assert after_it_ended
         held = one.run_once("digest:7")
