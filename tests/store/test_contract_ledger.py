@@ -14,7 +14,7 @@ import pytest
 
 from bot.ingest.seed import make_article
 from bot.models import FeedSpec, SubscriptionSpec
-from bot.store import PreparedArticle
+from bot.store import PreparedArticle, TopicLabel
 from bot.store.backends import feed_sources_of, open_store, subscriptions_of
 from bot.store.deliveries import Claim
 from bot.store.feeds import PollRecord
@@ -214,3 +214,19 @@ async def test_a_job_runs_in_one_process_at_a_time_and_a_dead_ones_lock_is_freed
                     break
             await asyncio.sleep(0.1)
         assert taken_over
+
+
+async def test_a_feeds_topics_are_given_to_its_stored_articles_after_their_own(
+    backend: Backend,
+) -> None:
+    feed_id = await backend.feeds.add(FeedSpec("BBC", "http://127.0.0.1:1/rss"), "config", NOW)
+    item = make_article(f"feed:{feed_id}:guid-1", "Rain", dt.date(2024, 2, 1), "Rain fell.")
+    other = make_article(f"feed:{feed_id + 10}:guid-1", "Sun", dt.date(2024, 2, 1), "Sun.")
+    nato = TopicLabel("nato", "NATO")
+    [mine, theirs] = await backend.articles.save_articles(
+        [PreparedArticle(item, topics=(nato,)), PreparedArticle(other)]
+    )
+    for _ in range(2):
+        await backend.feeds.give_topics(feed_id, [("uk", "UK"), ("nato", "NATO")])
+    assert await backend.articles.article_topics(mine.article_id) == ["NATO", "UK"]
+    assert await backend.articles.article_topics(theirs.article_id) == []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from bot.models import FeedSpec
-from bot.store.feeds import Feed, PollRecord
+from bot.store.feeds import Feed, PollRecord, feed_source_prefix
 from bot.store.postgres.store import PostgresStore
 
 
@@ -142,3 +142,18 @@ class PostgresFeeds:
             disabled_reason,
             feed_id,
         )
+
+    async def give_topics(self, feed_id: int, topics: Sequence[tuple[str, str]]) -> None:
+        """Give every stored article of the feed these (key, label) topics, after its own."""
+        async with self.pool.acquire() as db, db.transaction():
+            await db.executemany(
+                "INSERT INTO topics (key, label) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                list(topics),
+            )
+            await db.executemany(
+                "INSERT INTO article_topics (article_id, topic_id, rank)"
+                " SELECT a.id, t.id, (SELECT coalesce(max(rank), 0) + 1 FROM article_topics"
+                " WHERE article_id = a.id) FROM articles a, topics t"
+                " WHERE starts_with(a.source, $1) AND t.key = $2 ON CONFLICT DO NOTHING",
+                [(feed_source_prefix(feed_id), key) for key, _ in topics],
+            )
