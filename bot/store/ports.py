@@ -85,7 +85,7 @@ class Articles(Meta, Protocol):
 
     async def topics_like(
         self, word: str, limit: int, up_to: dt.date | None = None
-    ) -> list[tuple[str, str]]: ...
+    ) -> list[tuple[str, str, int]]: ...
 
     async def article_title_matches(
         self, typed: str, limit: int, up_to: dt.date | None = None

@@ -184,7 +184,7 @@ async def test_topics_are_ranked_counted_and_replaced_on_edit(articles: Articles
     counts, _ = await articles.topic_counts(dt.date.min, dt.date(2024, 1, 31), limit=1)
     assert counts == {"nato": 2}
     assert await articles.topic_labels(["nato", "nope"]) == {"nato": "NATO"}
-    assert await articles.topics_like("rut", 5) == [("mark rutte", "Mark Rutte")]
+    assert await articles.topics_like("rut", 5) == [("mark rutte", "Mark Rutte", 1)]
     between = await articles.articles_between(dt.date(2024, 1, 1), dt.date(2024, 1, 9), 5, "nato")
     assert [a.day for a in (x.date for x in between)] == [2, 1]
 

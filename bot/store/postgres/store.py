@@ -329,17 +329,20 @@ class PostgresStore:
 
     async def topics_like(
         self, word: str, limit: int, up_to: dt.date | None = None
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, str, int]]:
+        """(key, label, articles) of visible topics whose key contains `word`, most used
+        first (articles of all time, held ones included)."""
         if len(word) > MAX_PATTERN_CHARS or not _storable(word):
             return []
         rows = await self.pool.fetch(
-            "SELECT key, label FROM topics WHERE key LIKE $1 ESCAPE '\\'"
-            f" AND {_SHOWN_TOPIC.format('$2')} ORDER BY {_TOPIC_ARTICLES} DESC, id LIMIT $3",
+            f"SELECT key, label, {_TOPIC_ARTICLES} AS articles FROM topics"
+            f" WHERE key LIKE $1 ESCAPE '\\' AND {_SHOWN_TOPIC.format('$2')}"
+            " ORDER BY articles DESC, id LIMIT $3",
             f"%{_like_escape(word)}%",
             _visible(up_to),
             limit,
         )
-        return [(row["key"], row["label"]) for row in rows]
+        return [(row["key"], row["label"], int(row["articles"])) for row in rows]
 
     async def article_title_matches(
         self, typed: str, limit: int, up_to: dt.date | None = None
