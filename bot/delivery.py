@@ -46,7 +46,7 @@ from bot.ports import (
     TemporaryFailure,
 )
 from bot.store import StoreError
-from bot.store.backends import subscriptions_of
+from bot.store.backends import shared_pace_of, subscriptions_of
 from bot.store.deliveries import (
     ArticleFacts,
     Candidate,
@@ -55,7 +55,7 @@ from bot.store.deliveries import (
     PendingPost,
     Subscription,
 )
-from bot.store.ports import Articles
+from bot.store.ports import Articles, SharedPace
 from bot.text import DigestInput, canonical_key, digest
 
 log = logging.getLogger(__name__)
@@ -248,9 +248,12 @@ class Pacer:
 class PlatformPace:
     """The pacers of one platform: one across its channels and one per channel."""
 
-    def __init__(self, pacing: Pacing) -> None:
+    def __init__(self, pacing: Pacing, shared: SharedPace | None = None, key: str = "") -> None:
         self.pacing = pacing
         self._platform = Pacer(pacing.per_second) if pacing.per_second else None
+        # With other processes on the same bot token, the platform's limit is theirs too.
+        self._shared = shared
+        self._key = key
         self._channels: dict[str, Pacer] = {}
 
     async def wait(self, channel_id: str) -> None:
@@ -260,7 +263,9 @@ class PlatformPace:
             if pacer is None:
                 pacer = self._channels[channel_id] = Pacer(rate, self.pacing.channel_burst)
             await pacer.wait()
-        if self._platform is not None:
+        if self._shared is not None and self.pacing.per_second:
+            await asyncio.sleep(await self._shared.reserve(self._key, 1.0 / self.pacing.per_second))
+        elif self._platform is not None:
             await self._platform.wait()
 
 
@@ -277,6 +282,7 @@ class Delivery:
     ) -> None:
         self.store = store
         self.db = subscriptions_of(store)
+        self._shared_pace = shared_pace_of(store)
         self.config = config
         self.publishers: dict[str, Publisher] = {}
         self._paces: dict[str, PlatformPace] = {}
@@ -300,7 +306,9 @@ class Delivery:
     def attach(self, publisher: Publisher) -> None:
         """Post to `publisher.platform` channels through `publisher`, at its pace."""
         self.publishers[publisher.platform] = publisher
-        self._paces[publisher.platform] = PlatformPace(publisher.pacing)
+        self._paces[publisher.platform] = PlatformPace(
+            publisher.pacing, self._shared_pace, publisher.platform
+        )
         self._warned_platforms.discard(publisher.platform)
 
     # -- subscriptions ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bot.config import AdminConfig, postgres_url_problem
 from bot.store.deliveries import DeliveryStore
 from bot.store.feeds import FeedStore
 from bot.store.health import Health, check_database
-from bot.store.ports import Articles, FeedSources, JobLocks, Subscriptions
+from bot.store.ports import Articles, FeedSources, JobLocks, SharedPace, Subscriptions
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.deliveries import PostgresSubscriptions
 from bot.store.postgres.feeds import PostgresFeeds
@@ -75,6 +75,12 @@ async def _always() -> AsyncIterator[bool]:
 def job_locks_of(store: Articles) -> JobLocks:
     """How jobs that must run once are kept to one process on `store`'s database."""
     return store if isinstance(store, PostgresStore) else OneProcess()
+
+
+def shared_pace_of(store: Articles) -> SharedPace | None:
+    """The pace shared with other processes on `store`'s database; None when there are
+    none (SQLite), and each process paces itself."""
+    return store if isinstance(store, PostgresStore) else None
 
 
 def feed_sources_of(store: Articles) -> FeedSources:

@@ -32,6 +32,15 @@ class JobLocks(Protocol):
         ...
 
 
+class SharedPace(Protocol):
+    """A rate limit shared by every process of one bot (Discord's global limit belongs to
+    the token, not to a process)."""
+
+    async def reserve(self, key: str, interval: float) -> float:
+        """Take the next `interval`-second slot of `key`; seconds until it starts."""
+        ...
+
+
 class Meta(Protocol):
     """A small key/value table for the bot's own bookkeeping."""
 

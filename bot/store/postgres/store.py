@@ -157,6 +157,20 @@ class PostgresStore:
                 if mine:
                     await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", job_id)
 
+    async def reserve(self, key: str, interval: float) -> float:
+        """Take the next `interval`-second slot of `key` among all processes, on the
+        server's clock (the processes' clocks may differ); seconds until it starts."""
+        wait = await self.pool.fetchval(
+            "INSERT INTO pace AS p (key, next_at)"
+            " VALUES ($1, clock_timestamp() + make_interval(secs => $2))"
+            " ON CONFLICT (key) DO UPDATE SET"
+            " next_at = greatest(p.next_at, clock_timestamp()) + make_interval(secs => $2)"
+            " RETURNING extract(epoch FROM p.next_at - clock_timestamp())::float8 - $2",
+            key,
+            interval,
+        )
+        return max(float(wait), 0.0)
+
     async def schema_version(self) -> int:
         return int(await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM schema"))
 
