@@ -236,7 +236,7 @@ async def command_latencies(db: Path, articles: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {}
     async with Store.open(db) as store:
         commands = Commands(store, clock=FixedClock())
-        topic_names = [label for _, label in await store.topics_like("", 400)]
+        topic_names = [row[1] for row in await store.topics_like("", 400)]
         popular, rare = topic_names[0], topic_names[-1]
 
         def line(text: str) -> Callable[[int], Awaitable[object]]:
