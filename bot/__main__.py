@@ -231,10 +231,7 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
                 config,
                 delivery=delivery,
                 jobs=scheduler.job_states,
-                sources=lambda: [
-                    source,
-                    f"Feeds: {len(config.feeds)} in the config (/news sources)",
-                ],
+                sources=lambda: [source],
                 feeds=feeds,
             )
             platforms = start_platforms(commands, settings, config, delivery, scheduler)

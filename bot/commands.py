@@ -571,6 +571,15 @@ class FeedCommands:
             footer="A disabled source resumes when an admin adds it again with /news source-add.",
         )
 
+    async def _feeds_line(self) -> str:
+        feeds = await self._feeds().feeds()
+        failing = sum(1 for feed in feeds if feed.failures and not feed.disabled_reason)
+        disabled = sum(1 for feed in feeds if feed.disabled_reason)
+        return (
+            f"Feeds: {len(feeds)} ({failing} failing, {disabled} disabled); "
+            "health and next polls: /news sources"
+        )
+
     async def source_add(
         self,
         name: str,
@@ -1022,6 +1031,8 @@ class Commands(FeedCommands):
         lines = [f"Articles: {stats.articles}, topics: {stats.topics}"]
         if self.sources is not None:
             lines.extend(self.sources())
+        if self.feeds is not None:
+            lines.append(await self._feeds_line())
         last = stats.last_ingest.isoformat(timespec="seconds") if stats.last_ingest else "never"
         lines.append(f"Last ingest: {last}")
         items: list[ReplyItem] = []
@@ -1045,6 +1056,8 @@ class Commands(FeedCommands):
                     )
                 )
         for job in self.jobs() if self.jobs is not None else []:
+            if job.id.startswith("feed:") and job.last_error_at is None:
+                continue  # one per feed: /news sources shows them
             shown = self._when(job.next_run) if job.next_run else "paused"
             items.append(ReplyItem(f"Job {job.id}: next run {shown}", job.name))
             if job.last_error_at is not None:

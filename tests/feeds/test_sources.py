@@ -18,6 +18,7 @@ from bot.ingest.derive import prepare_article
 from bot.models import FeedSpec
 from bot.scheduler import NewsScheduler
 from bot.store import Store
+from bot.store.feeds import PollRecord
 
 FEEDS_TOML = """
 [fetch]
@@ -157,3 +158,19 @@ async def test_each_feed_gets_a_polling_job_spread_over_the_interval(
         assert runs[f"feed:{third.id}"] <= dt.datetime.now(dt.UTC)  # a new source polls at once
         await service.remove("Third")
         assert len([j for j, _, _ in scheduler.next_runs() if j.startswith("feed:")]) == 2
+
+
+async def test_status_counts_sources_by_health_and_leaves_their_jobs_to_sources(
+    service: FeedService, store: Store
+) -> None:
+    from bot.models import JobState
+
+    await service.sync_config(service.config.feeds)
+    [bbc, _] = await service.feeds()
+    await service.db.record_failure(
+        bbc.id, PollRecord(dt.datetime.now(dt.UTC), 500, error="HTTP 500"), 1, None
+    )
+    jobs = [JobState("deliver", "deliver due items", None), JobState("feed:1", "poll", None)]
+    reply = await Commands(store, feeds=service, jobs=lambda: jobs).run_line("/news status")
+    assert "Feeds: 2 (1 failing, 0 disabled); health and next polls: /news sources" in reply.text
+    assert [item.title.split(":")[0] for item in reply.items] == ["Job deliver"]
