@@ -32,6 +32,7 @@ from bot.store.ports import Articles
 log = logging.getLogger(__name__)
 
 SEARCH_PAGE_SIZE = 5
+SOURCES_PAGE_SIZE = 10
 ARTICLE_PAGE_CHARS = 1800
 SNIPPET_CHARS = 240
 ECHO_CHARS = 40  # what a member typed is quoted back at most this long
@@ -258,6 +259,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "sources",
         "The feeds newsbot follows and their health: last fetch, items, next poll, problems",
+        (Option("page", f"Which page of sources (1-{MAX_PAGE})", int, False, 1, MAX_PAGE),),
         admin=True,
     ),
     CommandSpec(
@@ -545,16 +547,21 @@ class FeedCommands:
             )
         return self.feeds
 
-    async def list_sources(self) -> Reply:
+    async def list_sources(self, page: int = 1) -> Reply:
         feeds = await self._feeds().feeds()
         if not feeds:
             return Reply(
                 title="No sources",
                 text="Add one with /news source-add <name> <url>, or [[feeds]] in the config.",
             )
+        pages = math.ceil(len(feeds) / SOURCES_PAGE_SIZE)
+        if page > pages:
+            raise CommandError(f"There are only {pages} page(s) of sources")
+        # The ones that need an admin first: disabled, then failing.
+        feeds.sort(key=lambda feed: (not feed.disabled_reason, not feed.failures, feed.id))
         runs = {job.id: job.next_run for job in self.jobs()} if self.jobs is not None else {}
         items = []
-        for feed in feeds:
+        for feed in feeds[(page - 1) * SOURCES_PAGE_SIZE : page * SOURCES_PAGE_SIZE]:
             next_poll = runs.get(f"feed:{feed.id}")
             if feed.next_poll_at and (next_poll is None or feed.next_poll_at > next_poll):
                 next_poll = feed.next_poll_at
@@ -566,9 +573,13 @@ class FeedCommands:
                 )
             )
         return Reply(
-            title="Sources",
+            title=f"Sources ({len(feeds)})",
             items=tuple(items),
-            footer="A disabled source resumes when an admin adds it again with /news source-add.",
+            footer=f"page {page} of {pages} · disabled and failing first · a disabled source"
+            " resumes when an admin adds it again with /news source-add",
+            page=page,
+            pages=pages,
+            paging=Paging("sources"),
         )
 
     async def _feeds_line(self) -> str:

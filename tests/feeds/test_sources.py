@@ -174,3 +174,26 @@ async def test_status_counts_sources_by_health_and_leaves_their_jobs_to_sources(
     reply = await Commands(store, feeds=service, jobs=lambda: jobs).run_line("/news status")
     assert "Feeds: 2 (1 failing, 0 disabled); health and next polls: /news sources" in reply.text
     assert [item.title.split(":")[0] for item in reply.items] == ["Job deliver"]
+
+
+async def test_many_sources_come_in_pages_with_the_ones_needing_an_admin_first(
+    service: FeedService, store: Store
+) -> None:
+    for n in range(23):
+        await service.add(FeedSpec(f"Source {n:02d}", f"https://s{n}.example.org/rss"))
+    broken = await service.db.by_name("Source 17")
+    assert broken is not None
+    await service.db.record_failure(
+        broken.id, PollRecord(dt.datetime.now(dt.UTC), 404, error="HTTP 404"), 8, "gone: 404"
+    )
+    commands = Commands(store, feeds=service)
+    first = await commands.run_line("/news sources")
+    assert first.title == "Sources (23)" and (first.page, first.pages) == (1, 3)
+    assert first.items[0].title == "Source 17 (command)"
+    assert first.items[0].text == "DISABLED: gone: 404"
+    assert len(first.items) == 10
+    assert first.paging is not None
+    last = await commands.run("sources", first.paging.page(3))
+    assert [item.title for item in last.items] == [f"Source {n} (command)" for n in (20, 21, 22)]
+    beyond = await commands.run_line("/news sources 4")
+    assert beyond.error and "only 3 page(s)" in beyond.title
