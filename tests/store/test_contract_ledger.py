@@ -207,7 +207,7 @@ async def test_a_job_runs_in_one_process_at_a_time_and_a_dead_ones_lock_is_freed
             assert after_it_ended
         held = one.run_once("digest:7")
         assert await held.__aenter__()
-        one.pool.terminate()  # the process dies in the middle of the job
+        one.pool.raw.terminate()  # the process dies in the middle of the job
         for _ in range(50):  # the server ends the dead session and its locks at once
             async with two.run_once("digest:7") as taken_over:
                 if taken_over:

@@ -18,6 +18,7 @@ import asyncpg
 
 from bot.models import Article
 from bot.store.fts import search_terms
+from bot.store.postgres.faults import FaultMappingPool
 from bot.store.sqlite import (
     MAX_PATTERN_CHARS,
     IngestResult,
@@ -123,7 +124,7 @@ class PostgresStore:
 
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
         self.url = url
-        self.pool = pool
+        self.pool = FaultMappingPool(pool, redacted(url))
 
     @classmethod
     @asynccontextmanager
