@@ -636,6 +636,8 @@ class Store:
             params = (visible, limit)
         else:
             words = typed.replace("*", " ").split()
+            if not words:  # only stars
+                return []
             # One letter matches too much to help (and is slow on a big archive).
             prefix = len(words[-1]) >= 2 and not typed[-1].isspace()
             query = to_fts_query(" ".join(f"title:{w}" for w in words) + ("*" if prefix else ""))

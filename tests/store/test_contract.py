@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.seed import make_article
@@ -158,6 +158,8 @@ async def test_hostile_queries_return_results_or_nothing(articles: Articles, que
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(max_size=200))
+@example("*")
+@example("00\x00")
 async def test_no_string_makes_search_or_autocomplete_raise(articles: Articles, query: str) -> None:
     hits, total = await articles.search(query, 5)
     assert len(hits) <= total

@@ -375,6 +375,8 @@ class PostgresStore:
             args = (visible,)
         else:
             words = typed.replace("*", " ").split()
+            if not words:  # only stars
+                return []
             prefix = len(words[-1]) >= 2 and not typed[-1].isspace()
             query = to_tsquery_text(" ".join(words) + ("*" if prefix else ""), title_only=True)
             if query is None:
