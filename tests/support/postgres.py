@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,13 +68,9 @@ def missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    reason = missing_reason()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-        pytest.skip(reason)
+@contextmanager
+def throwaway_server() -> Iterator[PostgresServer]:
+    """A new PostgreSQL server in a temporary folder, stopped and removed afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
@@ -112,6 +108,17 @@ def postgres_server() -> Iterator[PostgresServer]:
         if (data / "postmaster.pid").exists():
             _run([str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    reason = missing_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    with throwaway_server() as server:
+        yield server
 
 
 _numbers = itertools.count(1)
