@@ -557,13 +557,13 @@ def profile(args: argparse.Namespace) -> None:
     scratch.mkdir(exist_ok=True)
     for old in scratch.glob("*.db*"):
         old.unlink()
+    lines = ["/news topics month", "/news search said", "/news digest week", "/news topics all"]
+    asyncio.run(profile_commands(db, lines, scratch))
     config = write_config(scratch, scratch / "ingest.db")
     out = scratch / "profile-ingest.txt"
     ingest = ["-m", "bot", "ingest", "--config", str(config), str(first_part)]
     run_process([sys.executable, "-m", "pyinstrument", "-o", str(out), *ingest], cwd=scratch)
     print(f"profile of newsbot ingest (main process): {out}", file=sys.stderr)
-    lines = ["/news topics month", "/news search said", "/news digest week", "/news topics all"]
-    asyncio.run(profile_commands(db, lines, scratch))
 
 
 def main(argv: list[str] | None = None) -> int:
