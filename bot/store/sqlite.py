@@ -531,8 +531,8 @@ class Store:
     ) -> list[StoredArticle]:
         """Articles dated start..end inclusive, newest first, optionally of one topic."""
         if topic_key is None:
-            sql = "SELECT a.* FROM articles a WHERE a.date BETWEEN ? AND ?"
-            params: tuple[object, ...] = (start.isoformat(), end.isoformat())
+            sql = "SELECT a.* FROM articles a WHERE a.date BETWEEN ?1 AND ?2"  # ?3 unused
+            params: tuple[object, ...] = (start.isoformat(), end.isoformat(), None)
         else:
             # The topic's day counts say from which day on its newest `limit` articles
             # lie, so a topic in thousands of articles reads only about `limit` of them.
@@ -542,13 +542,13 @@ class Store:
                 row = await cursor.fetchone()
             if row is not None:
                 start = max(start, dt.date.fromisoformat(row[0]))
-            sql = (
-                "SELECT a.* FROM articles a JOIN article_topics at ON at.article_id = a.id"
-                " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ? AND ? AND t.key = ?"
-            )
+            # Walk those days' articles when they are fewer than the topic's (a big topic),
+            # else the topic's articles; SQLite on its own always takes the topic's.
+            by_day = row is not None and row[1] < row[2]
+            sql = _TOPIC_ARTICLES_BY_DAY if by_day else _TOPIC_ARTICLES
             params = (start.isoformat(), end.isoformat(), topic_key)
         async with self._query(
-            sql + " ORDER BY a.date DESC, a.id DESC LIMIT ?", (*params, limit)
+            sql + " ORDER BY a.date DESC, a.id DESC LIMIT ?4", (*params, limit)
         ) as cursor:
             return [_row_article(row) async for row in cursor]
 
@@ -769,11 +769,25 @@ def _ordinal(iso_date: str) -> int:
     return dt.date.fromisoformat(iso_date).toordinal()
 
 
-# The first day of a window from which on a topic has `limit` articles (none: fewer).
+# The first day of a window from which on a topic has `limit` articles (no row: fewer),
+# how many articles those days have, and how many the topic has.
 _NEWEST_DAYS_OF_TOPIC = (
-    "SELECT day FROM (SELECT d.day, sum(d.articles) OVER (ORDER BY d.day DESC) AS running"
-    " FROM topic_days d JOIN topics t ON t.id = d.topic_id"
-    " WHERE t.key = ? AND d.day BETWEEN ? AND ?) WHERE running >= ? LIMIT 1"
+    "WITH first AS (SELECT day FROM (SELECT d.day,"
+    "  sum(d.articles) OVER (ORDER BY d.day DESC) AS running"
+    "  FROM topic_days d JOIN topics t ON t.id = d.topic_id"
+    "  WHERE t.key = ?1 AND d.day BETWEEN ?2 AND ?3) WHERE running >= ?4 LIMIT 1)"
+    " SELECT day, (SELECT sum(articles) FROM article_days WHERE day BETWEEN first.day AND ?3),"
+    " (SELECT articles FROM topics WHERE key = ?1) FROM first"
+)
+# A topic's articles in a window (?1..?2, topic key ?3), from the topic's side ...
+_TOPIC_ARTICLES = (
+    "SELECT a.* FROM articles a JOIN article_topics at ON at.article_id = a.id"
+    " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ?1 AND ?2 AND t.key = ?3"
+)
+# ... or from the days' side (CROSS JOIN keeps articles, by date, as the outer loop).
+_TOPIC_ARTICLES_BY_DAY = (
+    "SELECT a.* FROM articles a CROSS JOIN article_topics at ON at.article_id = a.id"
+    " AND at.topic_id = (SELECT id FROM topics WHERE key = ?3) WHERE a.date BETWEEN ?1 AND ?2"
 )
 
 

@@ -269,3 +269,25 @@ async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
             "Eyebrow",
         ]
         assert await store.topic_label_matches("at", 25, 100) == ["NATO"]
+
+
+async def test_a_topics_newest_articles_are_the_ones_a_full_join_gives(store: Store) -> None:
+    rng = random.Random(9)
+    await store.save_articles(some_articles(rng, 80, "a"))
+    await store.save_articles(
+        [with_topics(f"r{n}.txt", dt.date(2024, 5, 3 + n), ["Snowdon"], f"r{n}") for n in range(2)]
+    )
+    full_join = (
+        "SELECT a.id FROM articles a JOIN article_topics at ON at.article_id = a.id"
+        " JOIN topics t ON t.id = at.topic_id WHERE a.date BETWEEN ? AND ? AND t.key = ?"
+        " ORDER BY a.date DESC, a.id DESC LIMIT ?"
+    )
+    with sqlite3.connect(store.path) as db:
+        for key in ("nato", "rain", "snowdon"):  # big topics are read by day, small ones not
+            for start, end, limit in (
+                (dt.date.min, dt.date(2024, 12, 31), 5),
+                (dt.date(2024, 5, 5), dt.date(2024, 5, 20), 12),
+            ):
+                found = await store.articles_between(start, end, limit, topic_key=key)
+                expected = db.execute(full_join, (start.isoformat(), end.isoformat(), key, limit))
+                assert [a.id for a in found] == [row[0] for row in expected], (key, start)
