@@ -203,10 +203,8 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     async with open_store(database_location(config)) as store:
         problems = ProblemLog()
-        report = await poll_seeds(store, config, problems)
-        log.info("seeds: %s", report.summary_line())
+        locks = job_locks_of(store)
         delivery = Delivery(store, config, {"console": ConsolePublisher(config.console_channels)})
-        await delivery.sync_config(config.subscriptions)
         ingest = functools.partial(poll_seeds, store, config, problems, SETTLE_SECONDS)
         fetcher = AiohttpFetcher(
             contact=config.fetch_contact,
@@ -215,12 +213,16 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
         )
         prepare = functools.partial(prepare_article, summary_sentences=config.summary_sentences)
         feeds = FeedService(store, config, fetcher, prepare)
-        await feeds.sync_config(config.feeds)
+        # Processes sharing a database start one after another: each brings the archive
+        # and the config's subscriptions and feeds up to date, the next finds them so.
+        async with locks.one_at_a_time("startup"):
+            report = await poll_seeds(store, config, problems)
+            log.info("seeds: %s", report.summary_line())
+            await delivery.sync_config(config.subscriptions)
+            await feeds.sync_config(config.feeds)
         async with (
             fetcher,
-            NewsScheduler(
-                delivery, config, ingest, feeds=feeds, locks=job_locks_of(store)
-            ) as scheduler,
+            NewsScheduler(delivery, config, ingest, feeds=feeds, locks=locks) as scheduler,
         ):
             source = (
                 f"Seeds folder: {config.seeds_folder} "

@@ -66,6 +66,14 @@ class OneProcess:
     def run_once(self, job_id: str) -> AbstractAsyncContextManager[bool]:
         return _always()
 
+    def one_at_a_time(self, job_id: str) -> AbstractAsyncContextManager[None]:
+        return _alone()
+
+
+@asynccontextmanager
+async def _alone() -> AsyncIterator[None]:
+    yield
+
 
 @asynccontextmanager
 async def _always() -> AsyncIterator[bool]:

@@ -31,6 +31,10 @@ class JobLocks(Protocol):
         """Held for the job: True when this process runs it, False when another one is."""
         ...
 
+    def one_at_a_time(self, job_id: str) -> AbstractAsyncContextManager[None]:
+        """Held for the work, after waiting for any other process doing it to finish."""
+        ...
+
 
 class SharedPace(Protocol):
     """A rate limit shared by every process of one bot (Discord's global limit belongs to

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,3 +231,34 @@ async def test_a_feeds_topics_are_given_to_its_stored_articles_after_their_own(
         await backend.feeds.give_topics(feed_id, [("uk", "UK"), ("nato", "NATO")])
     assert await backend.articles.article_topics(mine.article_id) == ["NATO", "UK"]
     assert await backend.articles.article_topics(theirs.article_id) == []
+
+
+async def test_two_processes_storing_the_same_articles_at_once_store_each_once(
+    postgres_url: str,
+) -> None:
+    async with PostgresStore.open(postgres_url) as one, PostgresStore.open(postgres_url) as two:
+        items = [
+            PreparedArticle(make_article(f"{n}.txt", f"Story {n}", dt.date(2024, 2, 1), f"{n}."))
+            for n in range(40)
+        ]
+        first, second = await asyncio.gather(one.save_articles(items), two.save_articles(items))
+        outcomes = Counter(r.outcome.value for r in first + second)
+        assert outcomes == Counter({"added": 40, "unchanged": 40})
+        assert [r.article_id for r in first] == [r.article_id for r in second]
+        assert await one.count_articles() == 40
+
+
+async def test_processes_starting_together_do_the_start_up_one_after_another(
+    postgres_url: str,
+) -> None:
+    order: list[str] = []
+    async with PostgresStore.open(postgres_url) as one, PostgresStore.open(postgres_url) as two:
+
+        async def start(store: PostgresStore, name: str) -> None:
+            async with store.one_at_a_time("startup"):
+                order.append(f"{name} in")
+                await asyncio.sleep(0.3)
+                order.append(f"{name} out")
+
+        await asyncio.gather(start(one, "a"), start(two, "b"))
+    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])

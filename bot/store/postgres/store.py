@@ -158,6 +158,17 @@ class PostgresStore:
                 if mine:
                     await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", job_id)
 
+    @asynccontextmanager
+    async def one_at_a_time(self, job_id: str) -> AsyncIterator[None]:
+        """Wait until no other process does this work, then hold it (released as
+        `run_once`'s lock is, at the end or with the session)."""
+        async with self.pool.acquire() as db:
+            await db.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", job_id)
+            try:
+                yield
+            finally:
+                await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", job_id)
+
     async def reserve(self, key: str, interval: float) -> float:
         """Take the next `interval`-second slot of `key` among all processes, on the
         server's clock (the processes' clocks may differ); seconds until it starts."""
@@ -490,11 +501,14 @@ async def _save_one(
     article_id = await db.fetchval(
         "INSERT INTO articles (title, date, body, content_hash, summary, updated_at, url,"
         " author, ingested_at, source, announce)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $9, $10) RETURNING id",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6, $9, $10) ON CONFLICT DO NOTHING"
+        " RETURNING id",
         *values,
         article.source,
         article.announce,
     )
+    if article_id is None:  # another process stored it meanwhile: decide again
+        return await _save_one(db, item, now)
     return IngestResult(article.source, Outcome.ADDED, int(article_id))
 
 
