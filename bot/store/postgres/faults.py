@@ -19,7 +19,11 @@ FAULT_CLASSES = frozenset({"08", "28", "3D", "55", "53", "57", "58", "XX"})
 
 
 def is_fault(exc: BaseException) -> bool:
-    if isinstance(exc, OSError | TimeoutError | asyncpg.InterfaceError):
+    # InternalClientError: a connection the server cut off mid-statement can be left in
+    # a state asyncpg refuses to use.
+    if isinstance(
+        exc, OSError | TimeoutError | asyncpg.InterfaceError | asyncpg.InternalClientError
+    ):
         return True
     state = getattr(exc, "sqlstate", None)
     return isinstance(exc, asyncpg.PostgresError) and str(state)[:2] in FAULT_CLASSES
