@@ -69,3 +69,17 @@ def test_a_database_url_that_is_not_postgresql_is_refused_with_its_key(
     result = newsbot(config, "check")
     assert result.returncode == 2
     assert "database.url: must be a postgresql:// address" in result.stderr
+
+
+def test_a_running_bot_on_postgresql_posts_the_backfill_once_across_two_runs(
+    write_config: Callable[[str], Path], postgres_url: str
+) -> None:
+    config = write_config('[[subscriptions]]\nchannel = "console:news"\nbackfill = 1\n')
+    first = newsbot(config, "run", stdin="/news latest 1\n", database_url=postgres_url)
+    assert first.returncode == 0, first.stderr
+    assert "[#news] Rutte: Putin Shows No Interest in Peace" in first.stdout
+    assert "Traceback" not in first.stderr and "ERROR" not in first.stderr
+    again = newsbot(config, "run", stdin="/news status\n", database_url=postgres_url)
+    assert again.returncode == 0, again.stderr
+    assert "[#news]" not in again.stdout  # the ledger on PostgreSQL says it was sent
+    assert "deliveries pending: 0 (0 due now), sent: 1, failed: 0" in again.stdout
