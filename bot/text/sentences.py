@@ -360,21 +360,6 @@ def is_spaced(sentences: Sequence[str]) -> bool:
     return sum([s.endswith((" .", " !", " ?")) for s in sentences]) * 2 > len(sentences)
 
 
-def _clean(piece: str) -> str:
-    """A sentence without its dateline or bullet marker; "" for debris."""
-    if (
-        _DEBRIS.match(piece)
-        or (piece.startswith("By") and _BYLINE.match(piece))
-        or (("\u00bb" in piece or "contributed" in piece) and _TEASER.search(piece))
-    ):
-        return ""
-    if piece[0] in "-*\u2022\u25aa\u25cf\u2013\u2014" or piece[0].isdigit():
-        piece = _MARKER.sub("", piece, count=1)
-    if "(" in piece[:80]:
-        piece = _DATELINE.sub("", piece, count=1)
-    return piece
-
-
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences, keeping each sentence's own characters.
 
@@ -420,8 +405,25 @@ def _unwrap(match: re.Match[str]) -> str:
 
 
 def _add(sentences: list[str], piece: str) -> None:
-    """Append the sentences of ``piece`` (inline bullets, over-long runs), debris left out."""
-    for item in _INLINE_BULLET.split(piece) if "\u2022" in piece else (piece,):
-        item = item.strip()
-        if item and (item := _clean(item)):
-            sentences.extend(_split_long(item))
+    """Append ``piece`` as a sentence (or several: inline bullets, an over-long run) without
+    its dateline or bullet marker, unless it is debris."""
+    if "\u2022" in piece and _INLINE_BULLET.search(piece):
+        for item in _INLINE_BULLET.split(piece):
+            _add(sentences, item)
+        return
+    piece = piece.strip()
+    if (
+        not piece
+        or _DEBRIS.match(piece)
+        or (piece.startswith("By") and _BYLINE.match(piece))
+        or (("\u00bb" in piece or "contributed" in piece) and _TEASER.search(piece))
+    ):
+        return
+    if piece[0] in "-*\u2022\u25aa\u25cf\u2013\u2014" or piece[0].isdigit():
+        piece = _MARKER.sub("", piece, count=1)
+    if "(" in piece[:80]:
+        piece = _DATELINE.sub("", piece, count=1)
+    if len(piece) > MAX_SENTENCE_CHARS:
+        sentences.extend(_split_long(piece))
+    elif piece:
+        sentences.append(piece)

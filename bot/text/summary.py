@@ -47,7 +47,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from itertools import chain
 from typing import Final, NamedTuple
 
@@ -74,6 +74,19 @@ class Weights:
     redundancy: float = 0.6  # discount per unit of cosine to a sentence already picked
     title: float = 0.3  # headline evidence: 1 + TITLE * cos(sentence, title)
     len_full: float = 30.0  # length prior: min(1, words / LEN_FULL)
+
+    @cached_property
+    def priors(self) -> tuple[tuple[float, ...], ...]:
+        """``priors[n][i]``: the position prior of sentence ``i`` of an article of ``n``."""
+        return tuple(
+            tuple(
+                self._floor(n) + (1.0 - self._floor(n)) * math.exp(-i / self.tau) for i in range(n)
+            )
+            for n in range(MAX_SENTENCES + 1)
+        )
+
+    def _floor(self, n: int) -> float:
+        return self.prior_floor * float(min(1.0, self.short / max(1, n)) ** self.lead_adapt)
 
 
 WEIGHTS: Final = Weights()
@@ -102,13 +115,6 @@ def cosine(a: Vector, b: Vector, na: float | None = None, nb: float | None = Non
     na = norm(a) if na is None else na
     nb = norm(b) if nb is None else nb
     return dot / (na * nb) if na and nb else 0.0
-
-
-@lru_cache(maxsize=256)
-def position_priors(w: Weights, n: int) -> tuple[float, ...]:
-    """The position prior of each sentence of an article of ``n`` sentences."""
-    floor = w.prior_floor * min(1.0, w.short / max(1, n)) ** w.lead_adapt
-    return tuple(floor + (1.0 - floor) * math.exp(-i / w.tau) for i in range(n))
 
 
 class Features(NamedTuple):
@@ -169,7 +175,7 @@ def features(sentences: list[str], title: str | None = None) -> Features:
 
 def scores(f: Features, w: Weights = WEIGHTS) -> list[float]:
     """Each sentence's score (higher is better): centrality x position x length x headline."""
-    prior = position_priors(w, len(f.words))
+    prior = w.priors[len(f.words)]
     out: list[float] = []
     back = 1.0 - w.backward
     for i, (cent, before, tcos, n_words, quoted) in enumerate(
