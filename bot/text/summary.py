@@ -217,7 +217,15 @@ def candidates(text: str, title: str | None = None) -> list[str]:
     (unless that leaves none), the first ``MAX_SENTENCES`` of them."""
     all_sents: Sequence[str] = sentences_of(text)
     spaced = is_spaced(all_sents)
-    all_sents = [s for s in all_sents if not is_caption(s, spaced)] or all_sents
+    # (a cheap test for the cues first: most sentences have none)
+    all_sents = [
+        s
+        for s in all_sents
+        if not (
+            ("(" in s or ": " in s or "pictured" in s or s.endswith(" ."))
+            and is_caption(s, spaced)
+        )
+    ] or all_sents
     if title:  # a headline repeated as the body's first line is not news to the reader
         headline = _folded(title)
         # (sentences_of has already collapsed a sentence's white space)
