@@ -222,8 +222,7 @@ def candidates(text: str, title: str | None = None) -> list[str]:
         s
         for s in all_sents
         if not (
-            ("(" in s or ": " in s or "pictured" in s or s.endswith(" ."))
-            and is_caption(s, spaced)
+            ("(" in s or ": " in s or "pictured" in s or s.endswith(" .")) and is_caption(s, spaced)
         )
     ] or all_sents
     if title:  # a headline repeated as the body's first line is not news to the reader
