@@ -79,6 +79,8 @@ class AdminConfig:
     delivery_time: str = "09:00"
     delivery_posts_per_minute: int = 5
     delivery_catch_up_limit: int = 5
+    # PostgreSQL: how long a process holds a channel's posts before another may take over.
+    delivery_lease_seconds: int = 120
     slack_admin_users: tuple[str, ...] = ()
     slack_admin_group: str = ""
     subscriptions: tuple[SubscriptionSpec, ...] = field(default_factory=tuple)
@@ -241,6 +243,7 @@ _SECTIONS: dict[str, dict[str, tuple[type, _Validator]]] = {
         "time": (str, _clock_time),
         "posts_per_minute": (int, _range(1, 60)),
         "catch_up_limit": (int, _range(1, 100)),
+        "lease_seconds": (int, _range(5, 3600)),
     },
     "slack": {"admin_users": (list, _slack_users), "admin_group": (str, _slack_group)},
     "fetch": {
@@ -515,6 +518,7 @@ def parse_config(path: Path, raw: dict[str, Any]) -> AdminConfig:
         delivery_time=values.get("delivery_time", "09:00"),
         delivery_posts_per_minute=values.get("delivery_posts_per_minute", 5),
         delivery_catch_up_limit=values.get("delivery_catch_up_limit", 5),
+        delivery_lease_seconds=values.get("delivery_lease_seconds", 120),
         slack_admin_users=tuple(values.get("slack_admin_users", ())),
         slack_admin_group=values.get("slack_admin_group", ""),
         subscriptions=tuple(subscriptions),

@@ -281,7 +281,7 @@ class Delivery:
         clock: Clock | None = None,
     ) -> None:
         self.store = store
-        self.db = subscriptions_of(store)
+        self.db = subscriptions_of(store, dt.timedelta(seconds=config.delivery_lease_seconds))
         self._shared_pace = shared_pace_of(store)
         self.config = config
         self.publishers: dict[str, Publisher] = {}

@@ -6,6 +6,7 @@ The one place that knows both backends; the core gets the ports of bot.store.por
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -17,7 +18,7 @@ from bot.store.feeds import FeedStore
 from bot.store.health import Health, check_database
 from bot.store.ports import Articles, FeedSources, JobLocks, SharedPace, Subscriptions
 from bot.store.postgres import PostgresStore
-from bot.store.postgres.deliveries import PostgresSubscriptions
+from bot.store.postgres.deliveries import DEFAULT_LEASE, PostgresSubscriptions
 from bot.store.postgres.feeds import PostgresFeeds
 from bot.store.postgres.store import redacted
 from bot.store.sqlite import Store, StoreError
@@ -52,10 +53,11 @@ async def open_store(database: str | Path) -> AsyncIterator[Articles]:
             yield sqlite
 
 
-def subscriptions_of(store: Articles) -> Subscriptions:
-    """The subscriptions and delivery ledger kept in the same database as `store`."""
+def subscriptions_of(store: Articles, lease: dt.timedelta = DEFAULT_LEASE) -> Subscriptions:
+    """The subscriptions and delivery ledger kept in the same database as `store`; on
+    PostgreSQL a process holds a channel's posts for `lease` (renewed as it sends)."""
     if isinstance(store, PostgresStore):
-        return PostgresSubscriptions(store)
+        return PostgresSubscriptions(store, lease)
     assert isinstance(store, Store), f"no subscriptions for {type(store).__name__}"
     return DeliveryStore(store)
 
