@@ -68,6 +68,7 @@ async def test_the_same_text_under_another_name_is_a_duplicate(articles: Article
     [copy] = await articles.save_articles([article("copy-of-a.txt")])
     assert copy.outcome == Outcome.DUPLICATE
     assert (copy.article_id, copy.duplicate_of) == (first.article_id, "a.txt")
+    assert await articles.count_articles() == 1
 
 
 async def test_one_batch_edits_an_article_and_stores_its_old_text_elsewhere(
@@ -231,6 +232,7 @@ async def test_topic_autocomplete_prefers_exact_then_prefix_then_word(articles: 
         "natural gas",
         "senator",
     ]
+    assert (await articles.topic_label_matches("nato", 25, 100))[0] == "NATO"
     assert await articles.topic_label_matches("100%_", 25, 100) == []
 
 

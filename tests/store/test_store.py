@@ -1,4 +1,6 @@
-"""The store on a real SQLite file: migrations, idempotent ingest, edits, FTS."""
+"""What is particular to the SQLite store: its file, migrations and id allocation.
+
+The behaviour both backends share is tested once, on both, in test_contract.py."""
 
 from __future__ import annotations
 
@@ -54,37 +56,6 @@ async def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) 
     assert path.read_bytes() == b"this is not sqlite" * 100
 
 
-async def test_reingesting_unchanged_article_changes_nothing(store: Store) -> None:
-    [first] = await store.save_articles([article()])
-    [again] = await store.save_articles([article()])
-    assert (first.outcome, again.outcome) == (Outcome.ADDED, Outcome.UNCHANGED)
-    assert again.article_id == first.article_id
-    assert await store.count_articles() == 1
-
-
-async def test_edited_file_updates_its_article_and_search_follows(store: Store) -> None:
-    [first] = await store.save_articles([article(body="The harbour flooded.")])
-    assert (await store.search("harbour", 5))[1] == 1
-    [edit] = await store.save_articles([article(body="The airport closed.")])
-    assert edit.outcome == Outcome.UPDATED
-    assert edit.article_id == first.article_id
-    assert await store.count_articles() == 1
-    assert (await store.search("harbour", 5))[1] == 0
-    hits, total = await store.search("airport", 5)
-    assert total == 1
-    assert hits[0].id == first.article_id
-    stored = await store.get_article(first.article_id)
-    assert stored is not None and stored.body == "The airport closed."
-
-
-async def test_same_content_under_another_name_is_a_duplicate(store: Store) -> None:
-    [first] = await store.save_articles([article("a.txt")])
-    [copy] = await store.save_articles([article("copy-of-a.txt")])
-    assert copy.outcome == Outcome.DUPLICATE
-    assert (copy.article_id, copy.duplicate_of) == (first.article_id, "a.txt")
-    assert await store.count_articles() == 1
-
-
 async def test_one_batch_can_edit_an_article_and_add_its_old_content_elsewhere(
     store: Store,
 ) -> None:
@@ -112,19 +83,6 @@ async def test_one_batch_can_edit_an_article_and_add_its_old_content_elsewhere(
     assert (total, hits[0].id) == (1, moved.article_id)
 
 
-async def test_search_ranks_title_matches_first_and_marks_the_match(store: Store) -> None:
-    await store.save_articles(
-        [
-            article("body.txt", "Markets today", "Shares rose. Elections loom in spring."),
-            article("title.txt", "Elections called", "The vote is set for May."),
-        ]
-    )
-    hits, total = await store.search("elections", 5)
-    assert total == 2
-    assert [hit.title for hit in hits] == ["Elections called", "Markets today"]
-    assert "\x02Elections\x03" in hits[1].snippet  # models.MATCH_START / MATCH_END
-
-
 async def test_topics_are_stored_and_replaced_on_edit(store: Store) -> None:
     item = article()
     topics = (TopicLabel("nato", "NATO"), TopicLabel("mark rutte", "Mark Rutte"))
@@ -138,50 +96,6 @@ async def test_topics_are_stored_and_replaced_on_edit(store: Store) -> None:
     ) as cursor:
         rows = [tuple(row) for row in await cursor.fetchall()]
     assert rows == [("NATO", 1)]
-
-
-async def test_latest_orders_by_date_newest_first_and_holds_future_ones(store: Store) -> None:
-    await store.save_articles([article(f"{d}.txt", f"Day {d}", f"Body {d}.", d) for d in (3, 1, 2)])
-    assert [a.title for a in await store.latest(2, dt.date(2024, 1, 31))] == ["Day 3", "Day 2"]
-    assert [a.title for a in await store.latest(5, dt.date(2024, 1, 1))] == ["Day 1"]
-
-
-async def test_title_autocomplete_by_number_newest_or_word_prefix(store: Store) -> None:
-    await store.save_articles(
-        [
-            article("a.txt", "Elections called in Spain", "Body a.", 1),
-            article("b.txt", "Election results delayed", "Body b.", 2),
-            article("c.txt", "Storm over the sea", "Body c.", 3),
-        ]
-    )
-    assert await store.article_title_matches("#3", 25) == [(3, "Storm over the sea")]
-    assert [t for _, t in await store.article_title_matches("", 2)] == [
-        "Storm over the sea",
-        "Election results delayed",
-    ]
-    assert [i for i, _ in await store.article_title_matches("elect", 25)] == [2, 1]
-    assert await store.article_title_matches('" OR (', 25) == []
-
-
-async def test_topic_autocomplete_prefers_exact_then_prefix_then_word(store: Store) -> None:
-    topics = tuple(
-        TopicLabel(key, label)
-        for key, label in [
-            ("natural gas", "natural gas"),
-            ("nato", "NATO"),
-            ("nato summit", "NATO summit"),
-            ("senator", "senator"),
-        ]
-    )
-    await store.save_articles([dataclasses.replace(article(), topics=topics)])
-    assert await store.topic_label_matches("nat", 25, 100) == [
-        "NATO",
-        "NATO summit",
-        "natural gas",
-        "senator",
-    ]
-    assert (await store.topic_label_matches("nato", 25, 100))[0] == "NATO"
-    assert await store.topic_label_matches("100%_", 25, 100) == []
 
 
 async def test_meta_values_survive_a_restart(tmp_path: Path) -> None:
