@@ -20,7 +20,7 @@ from bot.store.ports import Articles, FeedSources, JobLocks, SharedPace, Subscri
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.deliveries import DEFAULT_LEASE, PostgresSubscriptions
 from bot.store.postgres.feeds import PostgresFeeds
-from bot.store.postgres.store import redacted
+from bot.store.postgres.store import latest_schema_version, read_only_stats, redacted
 from bot.store.sqlite import Store, StoreError
 
 
@@ -102,18 +102,28 @@ def feed_sources_of(store: Articles) -> FeedSources:
 
 
 async def database_health(database: str | Path) -> Health:
-    """What `newsbot check` reports about the database: facts, and problems that would
-    stop `newsbot run`. (A PostgreSQL database is brought to the current schema first.)"""
+    """What `newsbot check` reports about the database, changing nothing: facts, and
+    problems that would stop `newsbot run`."""
     if not is_postgres_url(database):
         return await asyncio.to_thread(check_database, Path(database))
     health = Health()
+    where = describe(database)
     try:
-        async with PostgresStore.open(str(database)) as store:
-            stats = await store.stats()
+        stats = await read_only_stats(str(database))
     except StoreError as exc:
         health.problems.append(str(exc))
         return health
-    health.facts.append(f"database: {describe(database)} (schema version {stats.schema_version})")
+    if stats is None:
+        health.facts.append(
+            f"database: {where} has no newsbot tables yet (run or ingest makes them)"
+        )
+        return health
+    health.facts.append(f"database: {where} (schema version {stats.schema_version})")
+    if stats.schema_version > (latest := latest_schema_version()):
+        health.problems.append(
+            f"database: {where} has schema version {stats.schema_version}, newer than this "
+            f"newsbot understands ({latest}); upgrade newsbot"
+        )
     newest = stats.newest_date.isoformat() if stats.newest_date else "none"
     health.facts.append(f"articles: {stats.articles}, newest: {newest}")
     if stats.last_ingest:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import asyncpg
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -83,3 +86,25 @@ def test_a_running_bot_on_postgresql_posts_the_backfill_once_across_two_runs(
     assert again.returncode == 0, again.stderr
     assert "[#news]" not in again.stdout  # the ledger on PostgreSQL says it was sent
     assert "deliveries pending: 0 (0 due now), sent: 1, failed: 0" in again.stdout
+
+
+def test_check_on_an_empty_postgresql_database_changes_nothing(
+    write_config: Callable[[str], Path], postgres_url: str
+) -> None:
+    config = write_config("")
+    checked = newsbot(config, "check", database_url=postgres_url)
+    assert checked.returncode == 0, checked.stderr
+    assert "has no newsbot tables yet (run or ingest makes them)" in checked.stdout
+
+    async def tables() -> int:
+        db = await asyncpg.connect(postgres_url)
+        try:
+            return int(
+                await db.fetchval(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            )
+        finally:
+            await db.close()
+
+    assert asyncio.run(tables()) == 0

@@ -558,3 +558,30 @@ async def _migrate(db: asyncpg.Connection, where: str) -> None:
             except asyncpg.PostgresError as exc:
                 raise StoreError(f"{where}: migration {name} failed: {exc}") from exc
             log.info("applied migration %s to %s", name, where)
+
+
+async def read_only_stats(url: str) -> StoreStats | None:
+    """The archive's facts for `newsbot check`, without migrating or changing anything;
+    None when newsbot has not made its tables there yet."""
+    where = redacted(url)
+    try:
+        db = await asyncpg.connect(url)
+    except (OSError, asyncpg.PostgresError, ValueError) as exc:
+        raise StoreError(f"{where}: cannot open the database ({exc})") from exc
+    try:
+        if await db.fetchval("SELECT to_regclass('schema')") is None:
+            return None
+        version = int(await db.fetchval("SELECT coalesce(max(version), 0) FROM schema"))
+        row = await db.fetchrow(
+            "SELECT count(*), max(date), max(ingested_at), (SELECT count(*) FROM topics)"
+            " FROM articles"
+        )
+    except asyncpg.PostgresError as exc:
+        raise StoreError(f"{where}: database error: {exc}") from exc
+    finally:
+        await db.close()
+    return StoreStats(int(row[0]), int(row[3]), row[1], row[2], version)
+
+
+def latest_schema_version() -> int:
+    return _migrations()[-1][0]
