@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bot.models import SubscriptionSpec
 from bot.store.sqlite import Store, StoredArticle, _row_article
@@ -22,7 +23,13 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def _parse(text: str | None) -> dt.datetime | None:
+class ColumnRow(Protocol):
+    """A result row read by column name: sqlite3.Row and asyncpg.Record alike."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+def parse_moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
@@ -98,30 +105,22 @@ class LedgerCounts:
     failed: int
 
 
-def _row_subscription(row: sqlite3.Row) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        spec=SubscriptionSpec(
-            channel=row["channel"],
-            mode=row["mode"],
-            schedule=row["schedule"],
-            topics=tuple(json.loads(row["topics"])),
-            keywords=tuple(json.loads(row["keywords"])),
-            exclude=tuple(json.loads(row["exclude"])),
-            backfill=row["backfill"],
-            on_this_day=bool(row["on_this_day"]),
-        ),
-        origin=row["origin"],
-        config_key=row["config_key"],
-        after_article_id=row["after_article_id"],
-        scanned_to=row["scanned_to"],
-        created_at=dt.datetime.fromisoformat(row["created_at"]),
-        last_digest_at=_parse(row["last_digest_at"]),
-        paused_reason=row["paused_reason"],
+def subscription_spec(row: ColumnRow) -> SubscriptionSpec:
+    """A subscription row's spec, the same on every backend (lists are stored as JSON)."""
+    return SubscriptionSpec(
+        channel=row["channel"],
+        mode=row["mode"],
+        schedule=row["schedule"],
+        topics=tuple(json.loads(row["topics"])),
+        keywords=tuple(json.loads(row["keywords"])),
+        exclude=tuple(json.loads(row["exclude"])),
+        backfill=row["backfill"],
+        on_this_day=bool(row["on_this_day"]),
     )
 
 
-def _spec_values(spec: SubscriptionSpec) -> tuple[object, ...]:
+def subscription_values(spec: SubscriptionSpec) -> tuple[object, ...]:
+    """The spec's column values, in the order of `subscription_spec`'s columns."""
     return (
         spec.channel,
         spec.mode,
@@ -130,7 +129,21 @@ def _spec_values(spec: SubscriptionSpec) -> tuple[object, ...]:
         json.dumps(list(spec.keywords)),
         json.dumps(list(spec.exclude)),
         spec.backfill,
-        int(spec.on_this_day),
+        spec.on_this_day,
+    )
+
+
+def _row_subscription(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        spec=subscription_spec(row),
+        origin=row["origin"],
+        config_key=row["config_key"],
+        after_article_id=row["after_article_id"],
+        scanned_to=row["scanned_to"],
+        created_at=dt.datetime.fromisoformat(row["created_at"]),
+        last_digest_at=parse_moment(row["last_digest_at"]),
+        paused_reason=row["paused_reason"],
     )
 
 
@@ -169,7 +182,7 @@ class DeliveryStore:
                 " created_at)"
                 " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, m, m, ?"
                 " FROM (SELECT coalesce(max(id), 0) AS m FROM articles)",
-                (*_spec_values(spec), origin, config_key, iso(now)),
+                (*subscription_values(spec), origin, config_key, iso(now)),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -179,7 +192,7 @@ class DeliveryStore:
             await db.execute(
                 "UPDATE subscriptions SET channel = ?, mode = ?, schedule = ?, topics = ?,"
                 " keywords = ?, exclude = ?, backfill = ?, on_this_day = ? WHERE id = ?",
-                (*_spec_values(spec), subscription_id),
+                (*subscription_values(spec), subscription_id),
             )
 
     async def remove(self, subscription_ids: Iterable[int]) -> int:

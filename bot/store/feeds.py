@@ -9,12 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import FeedSpec
-from bot.store.deliveries import iso
+from bot.store.deliveries import ColumnRow, iso, parse_moment
 from bot.store.sqlite import Store
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -44,23 +40,17 @@ class Feed:
 def _row_feed(row: sqlite3.Row) -> Feed:
     return Feed(
         id=row["id"],
-        spec=FeedSpec(
-            name=row["name"],
-            url=row["url"],
-            poll_interval_seconds=row["poll_seconds"],
-            topics=tuple(json.loads(row["topics"])),
-            full_text=bool(row["full_text"]),
-        ),
+        spec=feed_spec(row),
         origin=row["origin"],
         etag=row["etag"],
         last_modified=row["last_modified"],
-        last_fetch_at=_moment(row["last_fetch_at"]),
-        last_success_at=_moment(row["last_success_at"]),
+        last_fetch_at=parse_moment(row["last_fetch_at"]),
+        last_success_at=parse_moment(row["last_success_at"]),
         last_status=row["last_status"],
         last_items=row["last_items"],
         failures=row["failures"],
         last_error=row["last_error"],
-        next_poll_at=_moment(row["next_poll_at"]),
+        next_poll_at=parse_moment(row["next_poll_at"]),
         disabled_reason=row["disabled_reason"],
         body_hash=row["body_hash"],
     )
@@ -109,7 +99,7 @@ class FeedStore:
             cursor = await db.execute(
                 "INSERT INTO feeds (name, url, poll_seconds, topics, full_text, origin, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*_spec_values(spec), origin, iso(now)),
+                (*feed_values(spec), origin, iso(now)),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -128,7 +118,7 @@ class FeedStore:
             await db.execute(
                 "UPDATE feeds SET name = ?, url = ?, poll_seconds = ?, topics = ?, full_text = ?,"
                 " origin = ? WHERE id = ?",
-                (*_spec_values(spec), origin, feed_id),
+                (*feed_values(spec), origin, feed_id),
             )
 
     async def enable(self, feed_id: int) -> None:
@@ -209,11 +199,23 @@ def feed_source_prefix(feed_id: int) -> str:
     return f"feed:{feed_id}:"
 
 
-def _spec_values(spec: FeedSpec) -> tuple[object, ...]:
+def feed_spec(row: ColumnRow) -> FeedSpec:
+    """A feed row's spec, the same on every backend (topics are stored as JSON)."""
+    return FeedSpec(
+        name=row["name"],
+        url=row["url"],
+        poll_interval_seconds=row["poll_seconds"],
+        topics=tuple(json.loads(row["topics"])),
+        full_text=bool(row["full_text"]),
+    )
+
+
+def feed_values(spec: FeedSpec) -> tuple[object, ...]:
+    """The spec's column values, in the order of `feed_spec`'s columns."""
     return (
         spec.name,
         spec.url,
         spec.poll_interval_seconds,
         json.dumps(list(spec.topics), ensure_ascii=False),
-        int(spec.full_text),
+        spec.full_text,
     )

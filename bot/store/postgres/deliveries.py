@@ -10,7 +10,6 @@ claimed posts are taken over once the lease expires, with the same idempotency k
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,8 @@ from bot.store.deliveries import (
     LedgerCounts,
     PendingPost,
     Subscription,
+    subscription_spec,
+    subscription_values,
 )
 from bot.store.postgres.store import _ARTICLE, PostgresStore, _row_article
 
@@ -36,16 +37,7 @@ CHANNELS_PER_PASS = 64
 def _row_subscription(row: asyncpg.Record) -> Subscription:
     return Subscription(
         id=row["id"],
-        spec=SubscriptionSpec(
-            channel=row["channel"],
-            mode=row["mode"],
-            schedule=row["schedule"],
-            topics=tuple(json.loads(row["topics"])),
-            keywords=tuple(json.loads(row["keywords"])),
-            exclude=tuple(json.loads(row["exclude"])),
-            backfill=row["backfill"],
-            on_this_day=row["on_this_day"],
-        ),
+        spec=subscription_spec(row),
         origin=row["origin"],
         config_key=row["config_key"],
         after_article_id=row["after_article_id"],
@@ -53,19 +45,6 @@ def _row_subscription(row: asyncpg.Record) -> Subscription:
         created_at=row["created_at"],
         last_digest_at=row["last_digest_at"],
         paused_reason=row["paused_reason"],
-    )
-
-
-def _spec_values(spec: SubscriptionSpec) -> tuple[object, ...]:
-    return (
-        spec.channel,
-        spec.mode,
-        spec.schedule,
-        json.dumps(list(spec.topics)),
-        json.dumps(list(spec.keywords)),
-        json.dumps(list(spec.exclude)),
-        spec.backfill,
-        spec.on_this_day,
     )
 
 
@@ -110,7 +89,7 @@ class PostgresSubscriptions:
                 " backfill, on_this_day, origin, config_key, after_article_id, scanned_to,"
                 f" created_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, m, m, $11"
                 f" FROM {_MAX_ARTICLE_ID} AS latest(m) RETURNING id",
-                *_spec_values(spec),
+                *subscription_values(spec),
                 origin,
                 config_key,
                 now,
@@ -121,7 +100,7 @@ class PostgresSubscriptions:
         await self.pool.execute(
             "UPDATE subscriptions SET channel = $1, mode = $2, schedule = $3, topics = $4,"
             " keywords = $5, exclude = $6, backfill = $7, on_this_day = $8 WHERE id = $9",
-            *_spec_values(spec),
+            *subscription_values(spec),
             subscription_id,
         )
 

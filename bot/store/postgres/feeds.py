@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from bot.models import FeedSpec
-from bot.store.feeds import Feed, PollRecord, feed_source_prefix
+from bot.store.feeds import Feed, PollRecord, feed_source_prefix, feed_spec, feed_values
 from bot.store.postgres.store import PostgresStore
 
 
 def _row_feed(row: asyncpg.Record) -> Feed:
     return Feed(
         id=row["id"],
-        spec=FeedSpec(
-            name=row["name"],
-            url=row["url"],
-            poll_interval_seconds=row["poll_seconds"],
-            topics=tuple(json.loads(row["topics"])),
-            full_text=row["full_text"],
-        ),
+        spec=feed_spec(row),
         origin=row["origin"],
         etag=row["etag"],
         last_modified=row["last_modified"],
@@ -35,16 +28,6 @@ def _row_feed(row: asyncpg.Record) -> Feed:
         next_poll_at=row["next_poll_at"],
         disabled_reason=row["disabled_reason"],
         body_hash=row["body_hash"],
-    )
-
-
-def _spec_values(spec: FeedSpec) -> tuple[object, ...]:
-    return (
-        spec.name,
-        spec.url,
-        spec.poll_interval_seconds,
-        json.dumps(list(spec.topics), ensure_ascii=False),
-        spec.full_text,
     )
 
 
@@ -72,7 +55,7 @@ class PostgresFeeds:
             await self.pool.fetchval(
                 "INSERT INTO feeds (name, url, poll_seconds, topics, full_text, origin, created_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                *_spec_values(spec),
+                *feed_values(spec),
                 origin,
                 now,
             )
@@ -92,7 +75,7 @@ class PostgresFeeds:
             await db.execute(
                 "UPDATE feeds SET body_hash = NULL, name = $1, url = $2, poll_seconds = $3,"
                 " topics = $4, full_text = $5, origin = $6 WHERE id = $7",
-                *_spec_values(spec),
+                *feed_values(spec),
                 origin,
                 feed_id,
             )
