@@ -16,7 +16,19 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/newsbot run
 
-test: $(STAMP)
+# The PostgreSQL tests start a throwaway server from these programs; a fresh
+# machine without them gets Debian's package (as root; elsewhere they skip).
+PG_BIN ?= /usr/lib/postgresql/15/bin
+
+$(PG_BIN)/initdb:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null; \
+	else \
+		echo "PostgreSQL 15 server programs missing: install postgresql-15 to run their tests"; \
+	fi
+
+test: $(STAMP) $(PG_BIN)/initdb
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
