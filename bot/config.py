@@ -100,6 +100,9 @@ class Settings:
 
     discord_token: str | None = None
     discord_guild_id: int | None = None
+    # Sharding: the total number of shards, and the ones this process connects (None: all).
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] | None = None
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     # Another Slack Web API, such as GovSlack's https://slack-gov.com/api/ (or a test fake).
@@ -115,9 +118,12 @@ class Settings:
         app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
         _check_slack_tokens(bot_token, app_token)
         api_url = env.get("SLACK_API_URL", "").strip() or cls.slack_api_url
+        shard_count, shard_ids = _discord_shards(env)
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
             discord_guild_id=int(guild) if guild else None,
+            discord_shard_count=shard_count,
+            discord_shard_ids=shard_ids,
             slack_bot_token=bot_token,
             slack_app_token=app_token,
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
@@ -128,6 +134,35 @@ class Settings:
         """The platforms whose secrets are set, in the order they start."""
         found = ["discord"] if self.discord_token else []
         return found + (["slack"] if self.slack_bot_token else [])
+
+
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() would take "²" and fail
+
+
+def _discord_shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS (comma-separated, each below the count)."""
+    count_text = env.get("DISCORD_SHARD_COUNT", "").strip()
+    ids_text = env.get("DISCORD_SHARD_IDS", "").strip()
+    if not count_text:
+        if ids_text:
+            raise SettingsError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT, the total number")
+        return None, None
+    if not _NUMBER.fullmatch(count_text) or int(count_text) < 1:
+        raise SettingsError(f"DISCORD_SHARD_COUNT must be a whole number >= 1, got {count_text!r}")
+    count = int(count_text)
+    if not ids_text:
+        return count, None
+    parts = [part.strip() for part in ids_text.split(",")]
+    wrong = [part for part in parts if not _NUMBER.fullmatch(part) or int(part) >= count]
+    if wrong:
+        raise SettingsError(
+            f"DISCORD_SHARD_IDS must be shard numbers from 0 to {count - 1} "
+            f"(DISCORD_SHARD_COUNT is {count}), separated by commas; got {wrong[0]!r}"
+        )
+    ids = tuple(int(part) for part in parts)
+    if len(set(ids)) != len(ids):
+        raise SettingsError(f"DISCORD_SHARD_IDS lists a shard more than once: {ids_text!r}")
+    return count, ids
 
 
 def _check_slack_tokens(bot_token: str | None, app_token: str | None) -> None:

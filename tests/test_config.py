@@ -138,6 +138,36 @@ def test_settings_come_from_the_environment_only() -> None:
         Settings.from_env({"DISCORD_GUILD_ID": "my-server"})
 
 
+def test_discord_shards_come_from_the_environment() -> None:
+    settings = Settings.from_env({"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": " 2, 3"})
+    assert (settings.discord_shard_count, settings.discord_shard_ids) == (4, (2, 3))
+    all_shards = Settings.from_env({"DISCORD_SHARD_COUNT": "2"})
+    assert (all_shards.discord_shard_count, all_shards.discord_shard_ids) == (2, None)
+    assert Settings.from_env({}).discord_shard_count is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT must be a whole number >= 1, got '0'"),
+        ({"DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT must be a whole number"),
+        ({"DISCORD_SHARD_IDS": "0"}, "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"),
+        (
+            {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,2"},
+            "DISCORD_SHARD_IDS must be shard numbers from 0 to 1 .* got '2'",
+        ),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,,1"}, "DISCORD_SHARD_IDS .* got ''"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1,1"}, "more than once: '1,1'"),
+    ],
+)
+def test_bad_discord_shards_are_refused_naming_the_variable(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        Settings.from_env(env)
+    assert "\n" not in str(caught.value)
+
+
 def test_config_that_would_break_run_is_refused_by_check(tmp_path: Path) -> None:
     problems = problems_of(
         tmp_path,

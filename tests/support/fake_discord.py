@@ -2421,10 +2421,11 @@ class FakeDiscord:
         session.identify_payload = data
         self.identify_count += 1
         self.sessions.append(session)
+        guilds = self._shard_guilds(data.get("shard"))
         ready: JSON = {
             "v": API_VERSION,
             "user": self.bot_user.payload(),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -2440,9 +2441,17 @@ class FakeDiscord:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await session.dispatch("READY", ready)
-        for guild in self.guilds:
+        for guild in guilds:
             await session.dispatch("GUILD_CREATE", guild.payload())
         self._notify()
+
+    def _shard_guilds(self, shard: Any) -> list[FakeGuild]:
+        """The guilds a session receives: with `shard: [id, count]`, as Discord spreads
+        them, those whose `(guild_id >> 22) % count` is the shard's id."""
+        if not shard:
+            return self.guilds
+        shard_id, count = shard
+        return [g for g in self.guilds if (g.id >> 22) % count == shard_id]
 
     async def _resume(self, session: GatewaySession, data: JSON) -> GatewaySession | None:
         previous = next((s for s in self.sessions if s.session_id == data.get("session_id")), None)

@@ -4,7 +4,9 @@
 syncs `/news` to one guild (settings.discord_guild_id: instant, for testing) or
 globally, and runs until cancelled. The sync happens only when the tree changed:
 a hash of the command payloads is kept in the `meta` table per application and
-scope, because Discord rate-limits command updates hard.
+scope, because Discord rate-limits command updates hard. With DISCORD_SHARD_COUNT
+set the client is discord.py's AutoShardedClient, connecting this process's shards;
+only the process holding shard 0 syncs, so several processes don't all re-register.
 """
 
 from __future__ import annotations
@@ -95,11 +97,15 @@ class NewsBot(discord.Client):
             guild=discord.Object(self.guild_id) if self.guild_id else None,
         )
         self.publisher = DiscordPublisher(self)
+        self.syncs_commands = 0 in (settings.discord_shard_ids or (0,))
         self.synced: bool | None = None  # whether the last start synced commands
         self._on_ready_hook = on_ready
         self._ready_announced = False
 
     async def setup_hook(self) -> None:
+        if not self.syncs_commands:
+            log.info("discord commands are synced by the process holding shard 0")
+            return
         self.synced = await sync_if_changed(
             self.tree, self.commands.store, self.application_id, self.guild_id
         )
@@ -110,6 +116,20 @@ class NewsBot(discord.Client):
         if self._on_ready_hook is not None and not self._ready_announced:
             self._ready_announced = True
             await self._on_ready_hook(self.publisher)
+
+
+class ShardedNewsBot(NewsBot, discord.AutoShardedClient):
+    """NewsBot connecting the shards given by DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS."""
+
+
+def make_news_bot(commands: Commands, settings: Settings, **options: Any) -> NewsBot:
+    """A plain client, or a sharded one when the settings name a shard count."""
+    if settings.discord_shard_count is None:
+        return NewsBot(commands, settings, **options)
+    ids = list(settings.discord_shard_ids) if settings.discord_shard_ids is not None else None
+    return ShardedNewsBot(
+        commands, settings, shard_count=settings.discord_shard_count, shard_ids=ids, **options
+    )
 
 
 async def run_discord(
@@ -126,7 +146,7 @@ async def run_discord(
     """
     if not settings.discord_token:
         raise SettingsError("DISCORD_TOKEN is not set")
-    bot = NewsBot(commands, settings, on_ready=on_ready, **client_options)
+    bot = make_news_bot(commands, settings, on_ready=on_ready, **client_options)
     async with bot:
         try:
             await bot.start(settings.discord_token)
