@@ -71,6 +71,18 @@ async def test_two_processes_identify_as_their_shards_and_split_the_servers(
     assert (first.synced, second.synced) == (True, None)
 
 
+async def test_one_process_given_two_shard_ids_connects_both(
+    fake: FakeDiscord, commands: Commands
+) -> None:
+    # discord.py identifies a process's second shard 5 seconds after the first.
+    bot = bot_for(commands, shard_settings(fake, (0, 1)))
+    async with running_client(bot, fake.token, ready_timeout=10.0):
+        shards = sorted(s.identify_payload["shard"] for s in fake.identified_sessions)  # type: ignore[index]
+        assert shards == [[0, 2], [1, 2]]
+        assert {g.id for g in bot.guilds} == {DEFAULT_GUILD_ID, SECOND_GUILD_ID}
+    assert bot.synced is True
+
+
 async def test_without_shard_settings_one_unsharded_client_sees_every_server(
     fake: FakeDiscord, commands: Commands
 ) -> None:
