@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from bench.ingest import parse  # noqa: E402
 from bot.ingest.derive import prepare_article  # noqa: E402
-from bot.store import PreparedArticle, Store  # noqa: E402
+from bot.models import PreparedArticle  # noqa: E402
+from bot.store import Store  # noqa: E402
 from bot.store.ports import Articles  # noqa: E402
 from bot.store.postgres import PostgresStore  # noqa: E402
 from tests.support.postgres import fresh_database, missing_reason, throwaway_server  # noqa: E402

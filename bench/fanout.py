@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 from bot.adapters.discord.publisher import DiscordPublisher  # noqa: E402
 from bot.config import parse_config  # noqa: E402
 from bot.delivery import Delivery  # noqa: E402
-from bot.models import Article, SubscriptionSpec  # noqa: E402
-from bot.store import PreparedArticle, Store  # noqa: E402
+from bot.models import Article, PreparedArticle, SubscriptionSpec  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.support.discord_client import fake_discord_env, make_client, running_client  # noqa: E402
 from tests.support.fake_discord import FakeChannel  # noqa: E402
 

@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 from bot.ingest.derive import prepare_article  # noqa: E402
 from bot.ingest.seed import RejectedInput, parse_jsonl_file  # noqa: E402
 from bot.ingest.service import ingest_paths  # noqa: E402
-from bot.models import Article  # noqa: E402
-from bot.store import PreparedArticle, Store  # noqa: E402
+from bot.models import Article, PreparedArticle  # noqa: E402
+from bot.store import Store  # noqa: E402
 
 DATE = dt.date(2005, 1, 1)
 MAX_BYTES = 1 << 30

@@ -23,10 +23,19 @@ from bot import text
 from bot.config import FEED_POLL_DEFAULT_SECONDS, FEED_POLL_MAX_SECONDS, FEED_POLL_MIN_SECONDS
 from bot.delivery import Delivery, SubscriptionError, describe
 from bot.feeds.service import FeedError, FeedService
-from bot.models import FeedSpec, JobState, Paging, Reply, ReplyItem, SubscriptionSpec, bullet_list
+from bot.models import (
+    Feed,
+    FeedSpec,
+    JobState,
+    Paging,
+    Reply,
+    ReplyItem,
+    StoredArticle,
+    SubscriptionSpec,
+    bullet_list,
+)
 from bot.ports import Clock, SystemClock
-from bot.store import StoredArticle, StoreError
-from bot.store.feeds import Feed
+from bot.store import StoreError
 from bot.store.ports import Articles
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,18 @@ from dataclasses import dataclass, field
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import AdminConfig, split_terms, subscription_problems
-from bot.models import Reply, ReplyItem, SubscriptionSpec, bullet_list
+from bot.models import (
+    ArticleFacts,
+    Candidate,
+    Claim,
+    LedgerCounts,
+    PendingPost,
+    Reply,
+    ReplyItem,
+    Subscription,
+    SubscriptionSpec,
+    bullet_list,
+)
 from bot.ports import (
     ChannelUnavailable,
     Clock,
@@ -47,14 +58,6 @@ from bot.ports import (
 )
 from bot.store import StoreError
 from bot.store.backends import shared_pace_of, subscriptions_of
-from bot.store.deliveries import (
-    ArticleFacts,
-    Candidate,
-    Claim,
-    LedgerCounts,
-    PendingPost,
-    Subscription,
-)
 from bot.store.ports import Articles, SharedPace
 from bot.text import DigestInput, canonical_key, digest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -175,3 +176,173 @@ class JobState:
     next_run: dt.datetime | None  # None: paused
     last_error: str = ""
     last_error_at: dt.datetime | None = None
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class TopicLabel:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article with what the text pipeline derived from it, ready to store."""
+
+    article: Article
+    summary: tuple[str, ...] = ()
+    topics: tuple[TopicLabel, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source: str
+    outcome: Outcome
+    article_id: int
+    duplicate_of: str = ""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    title: str
+    date: dt.date
+    body: str
+    source: str
+    summary: tuple[str, ...]
+    ingested_at: dt.datetime
+    url: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    title: str
+    date: dt.date
+    snippet: str
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    articles: int
+    topics: int
+    newest_date: dt.date | None
+    last_ingest: dt.datetime | None
+    schema_version: int
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    spec: SubscriptionSpec
+    origin: str
+    config_key: str | None
+    after_article_id: int
+    scanned_to: int
+    created_at: dt.datetime
+    last_digest_at: dt.datetime | None
+    paused_reason: str | None
+
+    @property
+    def channel(self) -> str:
+        return self.spec.channel
+
+    @property
+    def platform(self) -> str:
+        return self.spec.channel.split(":", 1)[0]
+
+    @property
+    def channel_id(self) -> str:
+        return self.spec.channel.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article not yet in this subscription's ledger, with what its due time needs."""
+
+    id: int
+    date: dt.date
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """What matching and rendering need from an article."""
+
+    article: StoredArticle
+    topic_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Claim:
+    subscription_id: int
+    article_id: int
+    post_key: str
+    post_kind: str
+
+
+@dataclass(frozen=True)
+class PendingPost:
+    """Claimed ledger rows that go out as one platform message."""
+
+    subscription_id: int
+    channel: str
+    post_key: str
+    post_kind: str
+    article_ids: tuple[int, ...]
+    attempts: int
+    first_row: int
+    claimed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    claimed: int
+    due: int
+    sent: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A followed feed, with what the last polls found."""
+
+    id: int
+    spec: FeedSpec
+    origin: str  # "config" or "command"
+    etag: str | None
+    last_modified: str | None
+    last_fetch_at: dt.datetime | None
+    last_success_at: dt.datetime | None
+    last_status: int | None
+    last_items: int | None
+    failures: int
+    last_error: str | None
+    next_poll_at: dt.datetime | None
+    disabled_reason: str | None
+    body_hash: str | None  # of the last document read
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll found, to record on its feed."""
+
+    at: dt.datetime
+    status: int | None
+    next_poll_at: dt.datetime | None = None
+    items: int | None = None  # None: unchanged (a 304, or a failure)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # a failure, or what was wrong with a document still read
+    body_hash: str | None = None  # of the document read; None keeps the last one

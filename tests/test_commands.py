@@ -257,7 +257,7 @@ async def test_topics_all_lists_names_before_common_nouns(bbc_politics: Commands
 
 
 async def test_an_exact_topic_with_fewer_articles_loses_to_a_fuller_name(tmp_path: Path) -> None:
-    from bot.store.sqlite import PreparedArticle, TopicLabel
+    from bot.models import PreparedArticle, TopicLabel
 
     def article(n: int, key: str, label: str) -> PreparedArticle:
         body = f"Story number {n} about {label}."

@@ -31,11 +31,9 @@ from bot.feeds.fulltext import main_text
 from bot.feeds.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.ingest.seed import IngestError
 from bot.ingest.service import IngestReport, Prepare, ProblemLog, ingest_articles
-from bot.models import Article, FeedSpec
+from bot.models import Article, Feed, FeedSpec, PollRecord, PreparedArticle, TopicLabel
 from bot.ports import Clock, Fetcher, FetchError, SystemClock
-from bot.store import PreparedArticle, TopicLabel
 from bot.store.backends import feed_sources_of
-from bot.store.feeds import Feed, PollRecord
 from bot.store.ports import Articles
 from bot.text import canonical_key
 

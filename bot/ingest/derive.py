@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot import text
-from bot.models import Article
-from bot.store import PreparedArticle, TopicLabel
+from bot.models import Article, PreparedArticle, TopicLabel
 
 TOPICS_PER_ARTICLE = 10
 

@@ -32,8 +32,7 @@ from bot.ingest.seed import (
     unexpected_error,
 )
 from bot.ingest.workers import worker_pool
-from bot.models import Article
-from bot.store import IngestResult, Outcome, PreparedArticle
+from bot.models import Article, IngestResult, Outcome, PreparedArticle
 from bot.store.ports import Articles
 
 log = logging.getLogger(__name__)

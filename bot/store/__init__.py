@@ -1,25 +1,5 @@
 """Persistence: the SQLite store and its migrations."""
 
-from bot.store.sqlite import (
-    IngestResult,
-    Outcome,
-    PreparedArticle,
-    SearchHit,
-    Store,
-    StoredArticle,
-    StoreError,
-    StoreStats,
-    TopicLabel,
-)
+from bot.store.sqlite import Store, StoreError
 
-__all__ = [
-    "IngestResult",
-    "Outcome",
-    "PreparedArticle",
-    "SearchHit",
-    "Store",
-    "StoreError",
-    "StoreStats",
-    "StoredArticle",
-    "TopicLabel",
-]
+__all__ = ["Store", "StoreError"]

@@ -9,11 +9,18 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.models import SubscriptionSpec
-from bot.store.sqlite import Store, StoredArticle, _row_article
+from bot.models import (
+    ArticleFacts,
+    Candidate,
+    Claim,
+    LedgerCounts,
+    PendingPost,
+    Subscription,
+    SubscriptionSpec,
+)
+from bot.store.sqlite import Store, _row_article
 
 ORIGINS = ("config", "command")
 
@@ -31,78 +38,6 @@ class ColumnRow(Protocol):
 
 def parse_moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    spec: SubscriptionSpec
-    origin: str
-    config_key: str | None
-    after_article_id: int
-    scanned_to: int
-    created_at: dt.datetime
-    last_digest_at: dt.datetime | None
-    paused_reason: str | None
-
-    @property
-    def channel(self) -> str:
-        return self.spec.channel
-
-    @property
-    def platform(self) -> str:
-        return self.spec.channel.split(":", 1)[0]
-
-    @property
-    def channel_id(self) -> str:
-        return self.spec.channel.split(":", 1)[1]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An article not yet in this subscription's ledger, with what its due time needs."""
-
-    id: int
-    date: dt.date
-    ingested_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class ArticleFacts:
-    """What matching and rendering need from an article."""
-
-    article: StoredArticle
-    topic_keys: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Claim:
-    subscription_id: int
-    article_id: int
-    post_key: str
-    post_kind: str
-
-
-@dataclass(frozen=True)
-class PendingPost:
-    """Claimed ledger rows that go out as one platform message."""
-
-    subscription_id: int
-    channel: str
-    post_key: str
-    post_kind: str
-    article_ids: tuple[int, ...]
-    attempts: int
-    first_row: int
-    claimed_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class LedgerCounts:
-    claimed: int
-    due: int
-    sent: int
-    failed: int
 
 
 def subscription_spec(row: ColumnRow) -> SubscriptionSpec:

@@ -6,35 +6,10 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from bot.models import FeedSpec
+from bot.models import Feed, FeedSpec, PollRecord
 from bot.store.deliveries import ColumnRow, iso, parse_moment
 from bot.store.sqlite import Store
-
-
-@dataclass(frozen=True)
-class Feed:
-    """A followed feed, with what the last polls found."""
-
-    id: int
-    spec: FeedSpec
-    origin: str  # "config" or "command"
-    etag: str | None
-    last_modified: str | None
-    last_fetch_at: dt.datetime | None
-    last_success_at: dt.datetime | None
-    last_status: int | None
-    last_items: int | None
-    failures: int
-    last_error: str | None
-    next_poll_at: dt.datetime | None
-    disabled_reason: str | None
-    body_hash: str | None  # of the last document read
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
 
 
 def _row_feed(row: sqlite3.Row) -> Feed:
@@ -54,20 +29,6 @@ def _row_feed(row: sqlite3.Row) -> Feed:
         disabled_reason=row["disabled_reason"],
         body_hash=row["body_hash"],
     )
-
-
-@dataclass(frozen=True)
-class PollRecord:
-    """What one poll found, to record on its feed."""
-
-    at: dt.datetime
-    status: int | None
-    next_poll_at: dt.datetime | None = None
-    items: int | None = None  # None: unchanged (a 304, or a failure)
-    etag: str | None = None
-    last_modified: str | None = None
-    error: str | None = None  # a failure, or what was wrong with a document still read
-    body_hash: str | None = None  # of the document read; None keeps the last one
 
 
 class FeedStore:

@@ -11,17 +11,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from bot.models import Article, FeedSpec, SubscriptionSpec
-from bot.store.deliveries import (
+from bot.models import (
+    Article,
     ArticleFacts,
     Candidate,
     Claim,
+    Feed,
+    FeedSpec,
+    IngestResult,
     LedgerCounts,
     PendingPost,
+    PollRecord,
+    PreparedArticle,
+    SearchHit,
+    StoredArticle,
+    StoreStats,
     Subscription,
+    SubscriptionSpec,
 )
-from bot.store.feeds import Feed, PollRecord
-from bot.store.sqlite import IngestResult, PreparedArticle, SearchHit, StoredArticle, StoreStats
 
 
 class JobLocks(Protocol):

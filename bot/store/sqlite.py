@@ -15,15 +15,21 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, closing
-from dataclasses import dataclass
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from bot.models import Article
+from bot.models import (
+    Article,
+    IngestResult,
+    Outcome,
+    PreparedArticle,
+    SearchHit,
+    StoredArticle,
+    StoreStats,
+)
 from bot.store.fts import to_fts_query
 
 log = logging.getLogger(__name__)
@@ -126,66 +132,6 @@ class _MappedConnection(sqlite3.Connection):
 
     def executescript(self, *args: Any) -> Any:
         return self.cursor().executescript(*args)
-
-
-class Outcome(StrEnum):
-    ADDED = "added"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True)
-class TopicLabel:
-    key: str
-    label: str
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An article with what the text pipeline derived from it, ready to store."""
-
-    article: Article
-    summary: tuple[str, ...] = ()
-    topics: tuple[TopicLabel, ...] = ()
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    source: str
-    outcome: Outcome
-    article_id: int
-    duplicate_of: str = ""
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    id: int
-    title: str
-    date: dt.date
-    body: str
-    source: str
-    summary: tuple[str, ...]
-    ingested_at: dt.datetime
-    url: str = ""
-    author: str = ""
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    id: int
-    title: str
-    date: dt.date
-    snippet: str
-
-
-@dataclass(frozen=True)
-class StoreStats:
-    articles: int
-    topics: int
-    newest_date: dt.date | None
-    last_ingest: dt.datetime | None
-    schema_version: int
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -12,9 +12,9 @@ import pytest
 
 from bot.config import AdminConfig, parse_config
 from bot.delivery import Delivery
-from bot.models import Article, Reply
+from bot.models import Article, PreparedArticle, Reply, TopicLabel
 from bot.ports import Pacing, PublishError
-from bot.store import PreparedArticle, Store, TopicLabel
+from bot.store import Store
 from bot.text import canonical_key
 
 

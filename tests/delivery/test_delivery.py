@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from bot.delivery import Delivery, backoff, build_post
-from bot.models import Reply, SubscriptionSpec
+from bot.models import ArticleFacts, PendingPost, Reply, Subscription, SubscriptionSpec
 from bot.ports import ChannelUnavailable, TemporaryFailure
 from bot.store import Store
-from bot.store.deliveries import ArticleFacts, PendingPost, Subscription
 
 from .conftest import AddArticle, FakeClock, MakeDelivery, RecordingPublisher, make_config
 

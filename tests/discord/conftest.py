@@ -10,8 +10,8 @@ import pytest
 from bot.__main__ import ingest_configured
 from bot.commands import Commands
 from bot.config import AdminConfig
-from bot.models import Article
-from bot.store import PreparedArticle, Store
+from bot.models import Article, PreparedArticle
+from bot.store import Store
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from bot.config import ConfigError, load_config
 from bot.delivery import Delivery
 from bot.feeds.service import FeedService
 from bot.ingest.derive import prepare_article
-from bot.models import FeedSpec
+from bot.models import FeedSpec, PollRecord
 from bot.scheduler import NewsScheduler
 from bot.store import Store
-from bot.store.feeds import PollRecord
 
 FEEDS_TOML = """
 [fetch]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.ingest.derive import prepare_article
 from bot.ingest.service import ingest_paths
-from bot.models import Article
-from bot.store import PreparedArticle, Store
+from bot.models import Article, PreparedArticle
+from bot.store import Store
 from tests.conftest import RUTTE_SEED
 
 OTHER = "date 2024-12-05 Ferries return\nFerries return to the harbour after the storm.\n"

@@ -14,8 +14,8 @@ import pytest
 from bot.__main__ import ingest_configured
 from bot.config import load_config
 from bot.ingest.service import BATCH_SIZE, DERIVED_WITH_KEY, refresh_derived
-from bot.models import Article
-from bot.store import PreparedArticle, Store
+from bot.models import Article, PreparedArticle
+from bot.store import Store
 
 STALE_SUMMARY = ["A summary made by an older newsbot."]
 

@@ -18,8 +18,8 @@ from bot.adapters.slack.publisher import SlackPublisher
 from bot.commands import Commands
 from bot.config import AdminConfig, Settings, load_config
 from bot.delivery import Delivery
-from bot.models import Article
-from bot.store import PreparedArticle, Store
+from bot.models import Article, PreparedArticle
+from bot.store import Store
 from tests.support.fake_slack import FakeSlack
 
 SLACK_CONFIG = """

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.seed import make_article
-from bot.store import Outcome, PreparedArticle, Store, StoreError, TopicLabel
+from bot.models import Outcome, PreparedArticle, TopicLabel
+from bot.store import Store, StoreError
 from bot.store.ports import Articles
 from bot.store.postgres import PostgresStore
 from tests.store.test_search_safety import HOSTILE

@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.models import FeedSpec, SubscriptionSpec
-from bot.store import PreparedArticle, TopicLabel
+from bot.models import Claim, FeedSpec, PollRecord, PreparedArticle, SubscriptionSpec, TopicLabel
 from bot.store.backends import feed_sources_of, open_store, subscriptions_of
-from bot.store.deliveries import Claim
-from bot.store.feeds import PollRecord
 from bot.store.ports import Articles, FeedSources, Subscriptions
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.deliveries import PostgresSubscriptions

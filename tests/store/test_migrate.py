@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.models import FeedSpec, SubscriptionSpec
-from bot.store import PreparedArticle, Store, StoreError, TopicLabel
-from bot.store.deliveries import Claim, DeliveryStore
+from bot.models import Claim, FeedSpec, PreparedArticle, SubscriptionSpec, TopicLabel
+from bot.store import Store, StoreError
+from bot.store.deliveries import DeliveryStore
 from bot.store.feeds import FeedStore
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.copy import copy_archive

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.store import PreparedArticle, Store, TopicLabel
+from bot.models import PreparedArticle, TopicLabel
+from bot.store import Store
 from bot.store.fts import to_fts_query
 from bot.store.sqlite import _migrations
 

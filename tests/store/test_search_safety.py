@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.ingest.seed import make_article
-from bot.store import PreparedArticle, Store
+from bot.models import PreparedArticle
+from bot.store import Store
 from bot.store.fts import to_fts_query
 
 HOSTILE = [

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.store import Outcome, PreparedArticle, Store, StoreError, TopicLabel
+from bot.models import Outcome, PreparedArticle, TopicLabel
+from bot.store import Store, StoreError
 from bot.store.sqlite import _migrations
 
 

@@ -16,17 +16,16 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
-from bot.models import SubscriptionSpec
-from bot.store.deliveries import (
+from bot.models import (
     ArticleFacts,
     Candidate,
     Claim,
     LedgerCounts,
     PendingPost,
     Subscription,
-    subscription_spec,
-    subscription_values,
+    SubscriptionSpec,
 )
+from bot.store.deliveries import subscription_spec, subscription_values
 from bot.store.postgres.store import _ARTICLE, PostgresStore, _row_article
 
 DEFAULT_LEASE = dt.timedelta(minutes=2)

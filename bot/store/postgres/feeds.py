@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
-from bot.models import FeedSpec
-from bot.store.feeds import Feed, PollRecord, feed_source_prefix, feed_spec, feed_values
+from bot.models import Feed, FeedSpec, PollRecord
+from bot.store.feeds import feed_source_prefix, feed_spec, feed_values
 from bot.store.postgres.store import PostgresStore
 
 

@@ -16,19 +16,18 @@ from importlib import resources
 
 import asyncpg
 
-from bot.models import Article
-from bot.store.fts import search_terms
-from bot.store.postgres.faults import FaultMappingPool
-from bot.store.sqlite import (
-    MAX_PATTERN_CHARS,
+from bot.models import (
+    Article,
     IngestResult,
     Outcome,
     PreparedArticle,
     SearchHit,
     StoredArticle,
-    StoreError,
     StoreStats,
 )
+from bot.store.fts import search_terms
+from bot.store.postgres.faults import FaultMappingPool
+from bot.store.sqlite import MAX_PATTERN_CHARS, StoreError
 
 log = logging.getLogger(__name__)
 
