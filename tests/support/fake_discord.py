@@ -723,6 +723,8 @@ DEFAULT_CHANNEL_IDS: Final[Mapping[str, int]] = {
     "alerts": 1_200_000_000_000_000_103,
     "read-only": 1_200_000_000_000_000_104,
 }
+# `--extra-channels N` adds text channels "bulk-0".."bulk-{N-1}" with ids BULK_CHANNEL_BASE + n.
+BULK_CHANNEL_BASE: Final = 1_200_000_000_000_100_000
 DEFAULT_USER_IDS: Final[Mapping[str, int]] = {
     "owner": DEFAULT_OWNER_USER_ID,
     "alice": 1_200_000_000_000_000_201,
@@ -788,6 +790,7 @@ class RecordedRequest:
     json: Any
     status: int = 0
     at: float = field(default_factory=time.time)
+    global_limited: bool = False  # answered 429 by the global (per bot token) limit
 
     def to_json(self) -> JSON:
         return {
@@ -797,6 +800,7 @@ class RecordedRequest:
             "json": self.json,
             "status": self.status,
             "at": self.at,
+            "global_limited": self.global_limited,
         }
 
 
@@ -1822,6 +1826,7 @@ class FakeDiscord:
         if route.global_limited:
             retry = self.rate_limiter.check_global(now)
             if retry is not None:
+                record.global_limited = True
                 body, headers = rate_limit_response(retry, is_global=True)
                 raise DiscordHTTPError(429, body, headers)
         rule = next((f for f in self.failures if f.matches(record.method, record.path)), None)
@@ -2802,6 +2807,12 @@ async def _serve(args: argparse.Namespace) -> None:
         interaction_response_timeout=args.interaction_timeout or None,
         state_file=args.state_file,
     )
+    guild = fake.guild
+    first = len(guild.channels)
+    guild.channels += [
+        FakeChannel(BULK_CHANNEL_BASE + n, f"bulk-{n}", position=first + n)
+        for n in range(args.extra_channels)
+    ]
     await fake.start(args.host, args.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -2828,6 +2839,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--state-file", default=None)
     parser.add_argument("--global-rate-limit", type=int, default=50)
     parser.add_argument("--message-rate-limit", default="5/5", help="LIMIT/WINDOW_SECONDS")
+    parser.add_argument("--extra-channels", type=int, default=0, help="bulk-0.. text channels")
     parser.add_argument("--interaction-timeout", type=float, default=3.0, help="0 disables")
     asyncio.run(_serve(parser.parse_args(argv)))
 
