@@ -3,62 +3,18 @@ during a delivery burst; after a restart each article is in each channel exactly
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from tests.support.burst import start_bot, wait_for, write_burst_setup
 from tests.support.fake_discord import DEFAULT_CHANNEL_IDS, FakeDiscordProcess
 
-REPO = Path(__file__).resolve().parents[2]
 CHANNELS = ("general", "news", "alerts")
 ARTICLES = 30
-
-
-def _write_setup(tmp_path: Path) -> Path:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for n in range(ARTICLES):
-        (seeds / f"story-{n:02d}.txt").write_text(
-            f" date 2024-11-{n % 28 + 1:02d} Burst story {n:02d}\n"
-            f"Story number {n} says something new about the alliance and its plans number {n}.\n",
-            encoding="utf-8",
-        )
-    subs = "".join(
-        f'[[subscriptions]]\nchannel = "discord:{DEFAULT_CHANNEL_IDS[name]}"\n'
-        f"backfill = {ARTICLES}\n"
-        for name in CHANNELS
-    )
-    config = tmp_path / "newsbot.toml"
-    config.write_text(
-        f'timezone = "Europe/Brussels"\n[database]\npath = "{tmp_path / "news.db"}"\n'
-        f'[seeds]\nfolder = "{seeds}"\n[delivery]\nposts_per_minute = 60\n'
-        f"catch_up_limit = {ARTICLES + 1}\n{subs}",
-        encoding="utf-8",
-    )
-    return config
-
-
-def _start_bot(config: Path, fake_url: str, token: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DISCORD_TOKEN": token, "PYTHONUNBUFFERED": "1"}
-    env.pop("DISCORD_GUILD_ID", None)
-    cmd = [sys.executable, "-m", "tests.support.discord_client", "--fake-url", fake_url]
-    cmd += ["-m", "bot", "run", "--config", str(config), "-v"]
-    with log.open("ab") as out:
-        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _wait_for(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _ledger_states(db: Path) -> Counter[str]:
@@ -69,14 +25,19 @@ def _ledger_states(db: Path) -> Counter[str]:
 def test_kill_9_during_a_burst_then_restart_posts_each_article_once_per_channel(
     tmp_path: Path,
 ) -> None:
-    config = _write_setup(tmp_path)
+    config = write_burst_setup(
+        tmp_path,
+        [DEFAULT_CHANNEL_IDS[name] for name in CHANNELS],
+        ARTICLES,
+        f'path = "{tmp_path / "news.db"}"',
+    )
     log = tmp_path / "bot.log"
     with FakeDiscordProcess(
         state_file=tmp_path / "fake.json", extra_args=["--message-rate-limit", "5/1"]
     ) as fake:
-        bot = _start_bot(config, fake.base_url, fake.info["token"], log)
+        bot = start_bot(config, fake.base_url, fake.info["token"], log)
         try:
-            _wait_for(lambda: len(fake.messages()) >= 8, 60, "the burst to start")
+            wait_for(lambda: len(fake.messages()) >= 8, 60, "the burst to start")
         finally:
             bot.send_signal(signal.SIGKILL)
             bot.wait()
@@ -85,9 +46,9 @@ def test_kill_9_during_a_burst_then_restart_posts_each_article_once_per_channel(
         states = _ledger_states(tmp_path / "news.db")
         assert states["claimed"] > 0  # the kill left claimed rows behind
 
-        bot = _start_bot(config, fake.base_url, fake.info["token"], log)
+        bot = start_bot(config, fake.base_url, fake.info["token"], log)
         try:
-            _wait_for(
+            wait_for(
                 lambda: (
                     _ledger_states(tmp_path / "news.db")
                     == Counter({"sent": ARTICLES * len(CHANNELS)})

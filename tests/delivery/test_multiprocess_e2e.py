@@ -6,68 +6,23 @@ together the processes stay under Discord's global limit of 50 requests a second
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from tests.support.burst import start_bot, wait_for, write_burst_setup
 from tests.support.fake_discord import BULK_CHANNEL_BASE, FakeDiscordProcess
 
-REPO = Path(__file__).resolve().parents[2]
 CHANNELS = 200
 CHANNEL_IDS = [str(BULK_CHANNEL_BASE + n) for n in range(CHANNELS)]
 ARTICLES = 10
 LEASE_SECONDS = 5
 GLOBAL_LIMIT = 50  # Discord's requests a second per bot token
-
-
-def _write_setup(tmp_path: Path, url: str) -> Path:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for n in range(ARTICLES):
-        (seeds / f"story-{n:02d}.txt").write_text(
-            f" date 2024-11-{n % 28 + 1:02d} Shared story {n:02d}\n"
-            f"Story number {n} says something new about the alliance and its plans number {n}.\n",
-            encoding="utf-8",
-        )
-    subs = "".join(
-        f'[[subscriptions]]\nchannel = "discord:{channel_id}"\nbackfill = {ARTICLES}\n'
-        for channel_id in CHANNEL_IDS
-    )
-    config = tmp_path / "newsbot.toml"
-    config.write_text(
-        f'timezone = "Europe/Brussels"\n[database]\nurl = "{url}"\n'
-        f'[seeds]\nfolder = "{seeds}"\n[delivery]\nposts_per_minute = 60\n'
-        f"catch_up_limit = {ARTICLES + 1}\nlease_seconds = {LEASE_SECONDS}\n{subs}",
-        encoding="utf-8",
-    )
-    return config
-
-
-def _start_bot(config: Path, fake_url: str, token: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DISCORD_TOKEN": token, "PYTHONUNBUFFERED": "1"}
-    env.pop("DISCORD_GUILD_ID", None)
-    env.pop("DATABASE_URL", None)
-    cmd = [sys.executable, "-m", "tests.support.discord_client", "--fake-url", fake_url]
-    cmd += ["-m", "bot", "run", "--config", str(config), "-v"]
-    with log.open("ab") as out:
-        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _query(url: str, sql: str) -> list[asyncpg.Record]:
@@ -104,15 +59,21 @@ def _lease_counts(url: str) -> Counter[int]:
 def test_three_processes_post_2000_items_once_each_under_the_global_limit_despite_a_kill(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    config = _write_setup(tmp_path, postgres_url)
+    config = write_burst_setup(
+        tmp_path,
+        CHANNEL_IDS,
+        ARTICLES,
+        f'url = "{postgres_url}"',
+        f"lease_seconds = {LEASE_SECONDS}\n",
+    )
     log = tmp_path / "bots.log"
     wanted = ARTICLES * CHANNELS
     started = time.monotonic()
     fake_args = ["--message-rate-limit", "5/1", "--extra-channels", str(CHANNELS)]
     with FakeDiscordProcess(state_file=tmp_path / "fake.json", extra_args=fake_args) as fake:
-        bots = [_start_bot(config, fake.base_url, fake.info["token"], log) for _ in range(3)]
+        bots = [start_bot(config, fake.base_url, fake.info["token"], log) for _ in range(3)]
         try:
-            _wait_for(lambda: len(fake.messages()) >= wanted // 4, 90, "the burst to start")
+            wait_for(lambda: len(fake.messages()) >= wanted // 4, 90, "the burst to start")
             leases = _lease_counts(postgres_url)
             victim = max(bots, key=lambda bot: leases[bot.pid])
             assert leases[victim.pid], (leases, [bot.pid for bot in bots])
@@ -120,7 +81,7 @@ def test_three_processes_post_2000_items_once_each_under_the_global_limit_despit
             victim.wait()
             posted_at_kill = len(fake.messages())
             assert posted_at_kill < wanted, "killed too late to test anything"
-            _wait_for(lambda: _sent(postgres_url) == wanted, 150, "every post to be sent")
+            wait_for(lambda: _sent(postgres_url) == wanted, 150, "every post to be sent")
             time.sleep(0.5)  # anything still in flight would show up at the fake now
             survivors = [bot for bot in bots if bot is not victim]
             assert all(bot.poll() is None for bot in survivors), log.read_text()[-3000:]
