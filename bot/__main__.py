@@ -49,6 +49,7 @@ from bot.store.backends import (
     describe,
     job_locks_of,
     open_store,
+    shared_pace_of,
 )
 from bot.store.ports import Articles
 from bot.store.postgres.copy import copy_archive
@@ -180,7 +181,9 @@ def start_platforms(
     if "discord" in settings.platforms:
         from bot.adapters.discord.app import run_discord
 
-        runners.append(run_discord(commands, settings, on_ready=ready))
+        # Discord's global limit is the token's: processes on one database share its pace.
+        pace = shared_pace_of(delivery.store)
+        runners.append(run_discord(commands, settings, on_ready=ready, pace=pace))
     if "slack" in settings.platforms:
         from bot.adapters.slack.app import run_slack
 

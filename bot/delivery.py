@@ -16,8 +16,10 @@ Two passes, each safe to interrupt at any point:
    first message; for one that cannot (Slack), the publisher is first asked whether a
    post with that key is already in the channel.
 
-Each publisher declares its platform's pace (`Pacing`); sends wait for it here, so a
-fan-out is paced instead of answered with rate limits.
+Each publisher declares its platform's pace per channel (`Pacing`); sends wait for it
+here, so a fan-out is paced instead of answered with rate limits. A limit across all
+channels (Discord's 50 requests a second) covers every request, not only posts, so the
+adapter keeps it (bot.pace).
 
 Temporary failures back off (honouring `retry_after`); a channel that refuses
 posts (403/404) pauses its subscriptions with the reason admins see.
@@ -57,8 +59,8 @@ from bot.ports import (
     TemporaryFailure,
 )
 from bot.store import StoreError
-from bot.store.backends import shared_pace_of, subscriptions_of
-from bot.store.ports import Articles, SharedPace
+from bot.store.backends import subscriptions_of
+from bot.store.ports import Articles
 from bot.text import DigestInput, canonical_key, digest
 
 log = logging.getLogger(__name__)
@@ -249,14 +251,11 @@ class Pacer:
 
 
 class PlatformPace:
-    """The pacers of one platform: one across its channels and one per channel."""
+    """The pacers of one platform, one per channel (a limit across all channels is the
+    adapter's to keep on each request: see bot.pace)."""
 
-    def __init__(self, pacing: Pacing, shared: SharedPace | None = None, key: str = "") -> None:
+    def __init__(self, pacing: Pacing) -> None:
         self.pacing = pacing
-        self._platform = Pacer(pacing.per_second) if pacing.per_second else None
-        # With other processes on the same bot token, the platform's limit is theirs too.
-        self._shared = shared
-        self._key = key
         self._channels: dict[str, Pacer] = {}
 
     async def wait(self, channel_id: str) -> None:
@@ -266,10 +265,6 @@ class PlatformPace:
             if pacer is None:
                 pacer = self._channels[channel_id] = Pacer(rate, self.pacing.channel_burst)
             await pacer.wait()
-        if self._shared is not None and self.pacing.per_second:
-            await asyncio.sleep(await self._shared.reserve(self._key, 1.0 / self.pacing.per_second))
-        elif self._platform is not None:
-            await self._platform.wait()
 
 
 class Delivery:
@@ -285,7 +280,6 @@ class Delivery:
     ) -> None:
         self.store = store
         self.db = subscriptions_of(store, dt.timedelta(seconds=config.delivery_lease_seconds))
-        self._shared_pace = shared_pace_of(store)
         self.config = config
         self.publishers: dict[str, Publisher] = {}
         self._paces: dict[str, PlatformPace] = {}
@@ -309,9 +303,7 @@ class Delivery:
     def attach(self, publisher: Publisher) -> None:
         """Post to `publisher.platform` channels through `publisher`, at its pace."""
         self.publishers[publisher.platform] = publisher
-        self._paces[publisher.platform] = PlatformPace(
-            publisher.pacing, self._shared_pace, publisher.platform
-        )
+        self._paces[publisher.platform] = PlatformPace(publisher.pacing)
         self._warned_platforms.discard(publisher.platform)
 
     # -- subscriptions ----------------------------------------------------------------------

@@ -34,14 +34,12 @@ class TemporaryFailure(PublishError):
 
 @dataclass(frozen=True)
 class Pacing:
-    """How fast a platform takes posts, as its publisher declares it.
+    """How fast a platform takes posts in one channel, as its publisher declares it.
 
-    `per_second` spans all channels (a bot-wide limit); `per_channel_per_second`
-    holds for each channel, which may take `channel_burst` posts at once first.
-    None means the platform sets no such limit.
+    `per_channel_per_second` holds for each channel, which may take `channel_burst`
+    posts at once first. None means the platform sets no such limit.
     """
 
-    per_second: float | None = None
     per_channel_per_second: float | None = None
     channel_burst: int = 1
 

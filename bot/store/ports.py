@@ -47,8 +47,15 @@ class SharedPace(Protocol):
     """A rate limit shared by every process of one bot (Discord's global limit belongs to
     the token, not to a process)."""
 
-    async def reserve(self, key: str, interval: float) -> float:
-        """Take the next `interval`-second slot of `key`; seconds until it starts."""
+    async def take(self, key: str, interval: float, early: float) -> tuple[bool, float]:
+        """Whether a request of `key` may go now, and seconds until the next one may.
+
+        Requests are due `interval` seconds apart and may go up to `early` seconds before
+        they are due (so one that went late lets the next catch up that much)."""
+        ...
+
+    async def hold(self, key: str, seconds: float) -> None:
+        """No request of `key` is due sooner than `seconds` from now (the platform said stop)."""
         ...
 
 

@@ -13,10 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 import asyncpg
-import pytest
 
 from tests.support.burst import start_bot, wait_for, write_burst_setup
 from tests.support.fake_discord import BULK_CHANNEL_BASE, FakeDiscordProcess
+from tests.support.rates import busiest_second
 
 CHANNELS = 200
 CHANNEL_IDS = [str(BULK_CHANNEL_BASE + n) for n in range(CHANNELS)]
@@ -40,17 +40,6 @@ def _sent(url: str) -> int:
     return int(_query(url, "SELECT count(*) FROM deliveries WHERE state = 'sent'")[0][0])
 
 
-def _busiest_second(times: list[float]) -> int:
-    """The most of `times` that fall in any one-second window."""
-    times = sorted(times)
-    busiest, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= 1.0:
-            first += 1
-        busiest = max(busiest, last - first + 1)
-    return busiest
-
-
 def _lease_counts(url: str) -> Counter[int]:
     rows = _query(url, "SELECT owner FROM channel_leases")
     return Counter(int(row["owner"].split(":")[1]) for row in rows)
@@ -70,7 +59,9 @@ def test_three_processes_post_2000_items_once_each_under_the_global_limit_despit
     wanted = ARTICLES * CHANNELS
     started = time.monotonic()
     fake_args = ["--message-rate-limit", "5/1", "--extra-channels", str(CHANNELS)]
-    with FakeDiscordProcess(state_file=tmp_path / "fake.json", extra_args=fake_args) as fake:
+    # No state file: the fake would write all its messages out after every request, and
+    # the time that takes holds up its event loop and bunches the times it records.
+    with FakeDiscordProcess(extra_args=fake_args) as fake:
         bots = [start_bot(config, fake.base_url, fake.info["token"], log) for _ in range(3)]
         try:
             wait_for(lambda: len(fake.messages()) >= wanted // 4, 90, "the burst to start")
@@ -96,12 +87,15 @@ def test_three_processes_post_2000_items_once_each_under_the_global_limit_despit
                         bot.wait()
         messages = fake.messages()
         requests = fake.request("GET", "/_fake/requests")
-    posts = [r for r in requests if r["method"] == "POST" and r["path"].endswith("/messages")]
-    peak_posts = _busiest_second([r["at"] for r in posts])
-    peak_requests = _busiest_second([r["at"] for r in requests])
+    posts = [r["at"] for r in requests if r["method"] == "POST" and r["path"].endswith("/messages")]
+    peak_posts = busiest_second(posts)
+    peak_requests = busiest_second(r["at"] for r in requests)
+    global_429s = sum(1 for r in requests if r["global_limited"])
     print(
         f"posted at the kill: {posted_at_kill}, messages: {len(messages)}, "
         f"peak message posts/s: {peak_posts}, peak requests/s: {peak_requests}, "
+        f"global 429s: {global_429s}, "
+        f"posts/s from first to last: {len(posts) / (max(posts) - min(posts)):.1f}, "
         f"took {time.monotonic() - started:.1f} s"
     )
     per_channel: dict[str, Counter[str]] = {}
@@ -112,9 +106,6 @@ def test_three_processes_post_2000_items_once_each_under_the_global_limit_despit
         assert len(titles) == ARTICLES, (channel_id, len(titles), log.read_text()[-3000:])
         assert set(titles.values()) == {1}, [t for t, c in titles.items() if c > 1]
     assert len(messages) == wanted
-    global_429s = sum(1 for r in requests if r["global_limited"])
-    if peak_posts > GLOBAL_LIMIT or global_429s:
-        # Known (issue 15): the shared pace (48/s) leaves little room for jitter on a
-        # loaded machine, and discord.py retries a global 429 outside the pace, so one
-        # 429 sets off bursts. Exactly-once above must hold regardless.
-        pytest.xfail(f"over the global limit: {peak_posts} posts/s, {global_429s} global 429s")
+    # Every request of the bot's token counts (no interactions here): posts, channel
+    # look-ups, log-ins and discord.py's own retries.
+    assert peak_requests <= GLOBAL_LIMIT and global_429s == 0, (peak_requests, global_429s)

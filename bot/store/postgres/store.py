@@ -168,19 +168,22 @@ class PostgresStore:
             finally:
                 await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", job_id)
 
-    async def reserve(self, key: str, interval: float) -> float:
-        """Take the next `interval`-second slot of `key` among all processes, on the
-        server's clock (the processes' clocks may differ); seconds until it starts."""
-        wait = await self.pool.fetchval(
+    async def take(self, key: str, interval: float, early: float) -> tuple[bool, float]:
+        """Whether a request of `key` may go now, among all processes and on the server's
+        clock, and seconds until the next may (005_pace_take.sql)."""
+        row = await self.pool.fetchrow("SELECT * FROM pace_take($1, $2, $3)", key, interval, early)
+        assert row is not None
+        return bool(row["admitted"]), float(row["wait"])
+
+    async def hold(self, key: str, seconds: float) -> None:
+        """No process starts a slot of `key` sooner than `seconds` from now."""
+        await self.pool.execute(
             "INSERT INTO pace AS p (key, next_at)"
             " VALUES ($1, clock_timestamp() + make_interval(secs => $2))"
-            " ON CONFLICT (key) DO UPDATE SET"
-            " next_at = greatest(p.next_at, clock_timestamp()) + make_interval(secs => $2)"
-            " RETURNING extract(epoch FROM p.next_at - clock_timestamp())::float8 - $2",
+            " ON CONFLICT (key) DO UPDATE SET next_at = greatest(p.next_at, excluded.next_at)",
             key,
-            interval,
+            seconds,
         )
-        return max(float(wait), 0.0)
 
     async def schema_version(self) -> int:
         return int(await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM schema"))
