@@ -13,8 +13,8 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, closing, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -420,39 +420,19 @@ class Store:
         total number of matches.
 
         Any user text is safe: it is turned into quoted FTS5 terms first. The full-text
-        index ranks the matches by itself and hands over only the page (and one neighbour
-        on each side, to see ties), with the count, in one statement. Articles dated
-        after `up_to` are left out (found through the date index; there are few or none).
+        index counts and ranks the matches by itself and hands over the ids and scores of
+        the page and a few neighbours (to see ties); titles, dates and snippets are then
+        read for the page alone, all in one hop to the connection's thread. Articles dated
+        after `up_to` are left out (checked per match only when there are any).
         """
         fts_query = to_fts_query(user_query)
         if fts_query is None:
             return [], 0
-        # A few rows on each side of the page: equal scores (common with one common word)
-        # are ordered newest first among them, which needs their whole group in hand.
-        start = max(0, offset - SEARCH_MARGIN)
-        wanted = offset - start + limit + SEARCH_MARGIN
         visible = _visible(up_to)
         async with self._reading() as db:
-            async with db.execute(_SEARCH_RANKED, (fts_query, wanted, start, visible)) as cursor:
-                ranked = list(await cursor.fetchall())
-            if not ranked:  # no match, or a page after the last
-                async with db.execute(_SEARCH_COUNT, (fts_query, visible)) as cursor:
-                    row = await cursor.fetchone()
-                return [], int(row[0]) if row else 0
-            total = int(ranked[0]["total"])
-            first, last = offset - start, min(len(ranked), offset - start + limit) - 1
-            if first > last:
-                return [], total
-            cut = (start > 0 and ranked[0]["score"] == ranked[first]["score"]) or (
-                len(ranked) == wanted and ranked[-1]["score"] == ranked[last]["score"]
+            page, total = await _on_thread(
+                db, lambda conn: _search_page(conn, fts_query, limit, offset, visible)
             )
-            if cut:
-                # Equal scores reach past the rows fetched: every match is joined and sorted.
-                async with db.execute(_SEARCH_ALL, (fts_query, visible, limit, offset)) as cursor:
-                    page = list(await cursor.fetchall())
-            else:
-                ranked.sort(key=lambda row: (row["score"], -_ordinal(row["date"]), -row["id"]))
-                page = ranked[first : last + 1]
         hits = [
             SearchHit(
                 id=row["id"],
@@ -685,22 +665,31 @@ _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
 # A topic members may see: one of its articles is dated up to the day given (one seek
 # in the topic's day counts).
 _SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?)"
-# Ranked inside FTS5 with bm25 (title weighted 5:1): SQLite computes the other columns
-# (snippet, date) only for rows that make the page. (``ORDER BY rank`` is no faster, and
-# reading its value back makes FTS5 compute bm25's statistics a second time.)
-# Held articles (dated after the day in ?4, or ?2 in the count) as full-text rowids.
-_SEARCH_RANKED = (
-    f"SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score, {_SNIPPET} AS snippet,"
-    " title, (SELECT date FROM articles WHERE id = articles_fts.rowid) AS date,"
-    " (SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1"
-    "  AND rowid NOT IN (SELECT id FROM articles WHERE date > ?4)) AS total"
-    " FROM articles_fts WHERE articles_fts MATCH ?1"
-    " AND rowid NOT IN (SELECT id FROM articles WHERE date > ?4)"
-    " ORDER BY score LIMIT ?2 OFFSET ?3"
+# Matches members may see: articles dated after the day in ?4 are held until then. There
+# are few or none, so whether there are any is asked once and the per-match check skipped.
+_SHOWN_MATCH = (
+    "(NOT EXISTS (SELECT 1 FROM articles WHERE date > ?4)"
+    " OR rowid NOT IN (SELECT id FROM articles WHERE date > ?4))"
 )
-_SEARCH_COUNT = (
-    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1"
-    " AND rowid NOT IN (SELECT id FROM articles WHERE date > ?2)"
+# Counted, then ranked inside FTS5 with bm25 (title weighted 5:1), as ids and scores only:
+# SQLite computes the other columns of a sorted select (a snippet, say) for every row that
+# enters the top rows on its way, not just for the page. One row without an id when no
+# match is on the page. (``ORDER BY rank`` is slower for common words.)
+_SEARCH_RANKED = (
+    "SELECT total, id, score FROM"
+    " (SELECT count(*) AS total FROM articles_fts"
+    f"  WHERE articles_fts MATCH ?1 AND {_SHOWN_MATCH})"
+    " LEFT JOIN"
+    " (SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts"
+    f"  WHERE articles_fts MATCH ?1 AND {_SHOWN_MATCH} ORDER BY score LIMIT ?2 OFFSET ?3)"
+)
+# The page's articles (ids in a JSON list, ?2), each one sought by rowid in the full-text
+# index for its snippet.
+_SEARCH_PAGE = (
+    f"SELECT a.id, a.title, a.date, {_SNIPPET} AS snippet"
+    " FROM json_each(?2) AS page CROSS JOIN articles a ON a.id = page.value"
+    " CROSS JOIN articles_fts ON articles_fts.rowid = page.value"
+    " WHERE articles_fts MATCH ?1"
 )
 # Every match joined and sorted, in the same order: only when scores tie across a page edge.
 _SEARCH_ALL = (
@@ -709,6 +698,43 @@ _SEARCH_ALL = (
     " WHERE articles_fts MATCH ? AND a.date <= ?"
     " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC, a.id DESC LIMIT ? OFFSET ?"
 )
+
+
+def _search_page(
+    db: sqlite3.Connection, fts_query: str, limit: int, offset: int, visible: str
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of a search (id, title, date, snippet) and the number of matches, read from
+    one snapshot of the database."""
+    # A few rows on each side of the page: equal scores (common with one common word)
+    # are ordered newest first among them, which needs their whole group in hand.
+    start = max(0, offset - SEARCH_MARGIN)
+    wanted = offset - start + limit + SEARCH_MARGIN
+    with _snapshot(db):
+        rows = db.execute(_SEARCH_RANKED, (fts_query, wanted, start, visible)).fetchall()
+        total = int(rows[0]["total"])
+        ranked = sorted((row["score"], row["id"]) for row in rows if row["id"] is not None)
+        first, last = offset - start, min(len(ranked), offset - start + limit) - 1
+        if first > last:  # no match, or a page after the last
+            return [], total
+        low, high = _tied_span([score for score, _ in ranked], first, last)
+        if (start > 0 and low == 0) or (len(ranked) == wanted and high == len(ranked) - 1):
+            # Equal scores reach past the rows fetched: every match is joined and sorted.
+            return db.execute(_SEARCH_ALL, (fts_query, visible, limit, offset)).fetchall(), total
+        scores = {article_id: score for score, article_id in ranked[low : high + 1]}
+        found = db.execute(_SEARCH_PAGE, (fts_query, json.dumps(list(scores)))).fetchall()
+    found.sort(key=lambda row: (scores[row["id"]], -_ordinal(row["date"]), -row["id"]))
+    return found[first - low : last - low + 1], total
+
+
+def _tied_span(scores: Sequence[float], first: int, last: int) -> tuple[int, int]:
+    """Positions `first` to `last` of sorted `scores`, widened to every score equal to the
+    one at either edge: the rows whose order among equals decides which make the page."""
+    low, high = first, last
+    while low > 0 and scores[low - 1] == scores[first]:
+        low -= 1
+    while high < len(scores) - 1 and scores[high + 1] == scores[last]:
+        high += 1
+    return low, high
 
 
 def _ordinal(iso_date: str) -> int:
@@ -822,6 +848,26 @@ async def _replace_topics(
             for rank, topic in enumerate(item.topics, start=1)
         ],
     )
+
+
+async def _on_thread(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    """Run `work` with the sqlite3 connection on its own thread, in one hop there and back.
+
+    aiosqlite's public calls take a hop for each statement and each fetch, and on a busy
+    machine every hop can wait for a CPU; `_execute` is how those calls reach the thread."""
+    result: _T = await db._execute(lambda: work(db._conn))  # type: ignore[no-untyped-call]
+    return result
+
+
+@contextmanager
+def _snapshot(db: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: the statements in it see the same database (WAL keeps it)."""
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if db.in_transaction:  # a fault may have ended it already
+            db.execute("COMMIT")
 
 
 def _probe(path: Path) -> None:

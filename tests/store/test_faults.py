@@ -3,6 +3,7 @@ command; `newsbot check` looks without creating or changing anything."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -15,6 +16,7 @@ import pytest
 from bot.commands import Commands
 from bot.delivery import Delivery
 from bot.store import Store, StoreError
+from bot.store.sqlite import POOLED_READERS
 from tests.console.test_cli import newsbot
 from tests.delivery.conftest import make_config
 
@@ -103,6 +105,21 @@ async def test_a_database_locked_past_the_busy_timeout_is_a_clear_answer(
         finally:
             other.execute("ROLLBACK")
             other.close()
+
+
+async def test_a_search_on_a_dropped_full_text_index_is_a_clear_answer(database: Path) -> None:
+    with sqlite3.connect(database) as db:
+        db.execute("DROP TABLE articles_fts")
+    async with Store.open(database) as store:
+        commands = Commands(store)
+        # More searches than read connections: each one comes back to the pool, usable.
+        for _ in range(POOLED_READERS + 1):
+            reply = await commands.run_line("/news search nato")
+            assert reply.error
+            assert reply.title == "The news database is not available right now"
+            assert "no such table: articles_fts" in reply.text
+        latest = await asyncio.wait_for(commands.run_line("/news latest"), 10)
+        assert latest.items
 
 
 def test_check_opens_read_only_and_never_creates_the_database(

@@ -24,8 +24,12 @@ BBC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbc-news
 # The search query newsbot ran before it ranked inside FTS5: every match joined and sorted.
 OLD_SEARCH = (
     "SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-    " WHERE articles_fts MATCH ?"
-    " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC LIMIT ? OFFSET ?"
+    " WHERE articles_fts MATCH ?1 AND a.date <= ?4"
+    " ORDER BY bm25(articles_fts, 5.0, 1.0), a.date DESC LIMIT ?2 OFFSET ?3"
+)
+OLD_COUNT = (
+    "SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    " WHERE articles_fts MATCH ? AND a.date <= ?"
 )
 
 
@@ -51,12 +55,17 @@ async def test_search_pages_are_the_ones_the_full_sort_gives_on_the_bbc_archive(
         )
         old = sqlite3.connect(path)
         queries = ["said", "government", "elect*", "s*", "prime minister", "title:market", "uk"]
-        for words in queries:
-            for page in range(3):
-                hits, total = await store.search(words, 5, page * 5)
-                expected = old.execute(OLD_SEARCH, (to_fts_query(words), 5, page * 5)).fetchall()
-                assert [hit.id for hit in hits] == [row[0] for row in expected], (words, page)
-                assert total > 5 * page
+        # Nothing held, then the articles of the archive's last six weeks held.
+        for up_to in (None, dt.date(2005, 2, 20)):
+            last_day = (up_to or dt.date.max).isoformat()
+            for words in queries:
+                for page in range(3):
+                    hits, total = await store.search(words, 5, page * 5, up_to=up_to)
+                    fts_query = to_fts_query(words)
+                    expected = old.execute(OLD_SEARCH, (fts_query, 5, page * 5, last_day))
+                    assert [hit.id for hit in hits] == [row[0] for row in expected], (words, page)
+                    count = old.execute(OLD_COUNT, (fts_query, last_day)).fetchone()[0]
+                    assert total == count, (words, up_to)
         old.close()
 
 
