@@ -29,7 +29,6 @@ from bot.adapters.discord.publisher import DiscordPublisher  # noqa: E402
 from bot.config import parse_config  # noqa: E402
 from bot.delivery import Delivery  # noqa: E402
 from bot.models import Article, PreparedArticle, SubscriptionSpec  # noqa: E402
-from bot.pace import LocalPace  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.support.discord_client import fake_discord_env, make_client, running_client  # noqa: E402
 from tests.support.fake_discord import FakeChannel  # noqa: E402
@@ -49,7 +48,7 @@ async def bench(channels: int, workdir: Path) -> int:
             FakeChannel(cid, f"news-{n}", position=10 + n) for n, cid in enumerate(ids)
         )
         # paced as the bot is, by itself (one process on SQLite)
-        client = make_client(http_trace=paced_requests(LocalPace()))
+        client = make_client(http_trace=paced_requests(None))
         async with running_client(client, fake.token, ready_timeout=30) as client:
             delivery = Delivery(store, config, {"discord": DiscordPublisher(client)})
             for cid in ids:

@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from bot.config import AdminConfig, postgres_url_problem
-from bot.pace import LocalPace
 from bot.store.deliveries import DeliveryStore
 from bot.store.feeds import FeedStore
 from bot.store.health import Health, check_database
@@ -88,10 +87,10 @@ def job_locks_of(store: Articles) -> JobLocks:
     return store if isinstance(store, PostgresStore) else OneProcess()
 
 
-def shared_pace_of(store: Articles) -> SharedPace:
-    """The pace shared with other processes on `store`'s database; on SQLite there are
-    none, and the process paces itself."""
-    return store if isinstance(store, PostgresStore) else LocalPace()
+def shared_pace_of(store: Articles) -> SharedPace | None:
+    """The pace shared with other processes on `store`'s database; None when there are
+    none (SQLite), and each process paces itself."""
+    return store if isinstance(store, PostgresStore) else None
 
 
 def feed_sources_of(store: Articles) -> FeedSources:

@@ -1,12 +1,11 @@
 """Discord's global limit belongs to the bot's token: processes on one database share it.
-On SQLite the one process keeps the same pace by itself."""
+On SQLite the one process keeps the same pace by itself (LocalPace)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -20,15 +19,16 @@ from tests.support.rates import busiest_second
 PER_SECOND = 50
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def pace(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedPace]:
-    if request.param == "sqlite":
-        async with open_store(tmp_path / "news.db") as store:
-            yield shared_pace_of(store)
+@pytest.fixture(params=["one process", "postgresql"])
+async def pace(request: pytest.FixtureRequest) -> AsyncIterator[SharedPace]:
+    if request.param == "one process":  # SQLite: nobody to share the pace with
+        yield LocalPace()
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     async with fresh_database(server) as url, open_store(url) as store:
-        yield shared_pace_of(store)
+        pace = shared_pace_of(store)
+        assert pace is not None
+        yield pace
 
 
 async def test_requests_go_a_slot_apart_and_a_hold_pushes_the_next_one_back(

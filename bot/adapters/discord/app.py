@@ -24,7 +24,6 @@ from bot.adapters.discord.publisher import DiscordPublisher
 from bot.adapters.discord.tree import NewsTree, build_news_group
 from bot.commands import COMMANDS, Commands, CommandSpec
 from bot.config import Settings, SettingsError
-from bot.pace import LocalPace
 from bot.store.ports import Meta, SharedPace
 
 log = logging.getLogger(__name__)
@@ -89,8 +88,9 @@ class NewsBot(discord.Client):
         **options: Any,
     ) -> None:
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
-        # `pace` is shared with the bot's other processes; alone, the process keeps its own.
-        options.setdefault("http_trace", paced_requests(pace or LocalPace()))
+        # `pace` is shared with the bot's other processes; without one the process keeps
+        # its own.
+        options.setdefault("http_trace", paced_requests(pace))
         # Nothing newsbot posts may ping anyone, whatever an article says.
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=bot_intents(), **options)

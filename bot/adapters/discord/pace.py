@@ -15,19 +15,28 @@ from types import SimpleNamespace
 import aiohttp
 
 from bot.adapters.discord.publisher import PLATFORM
-from bot.pace import RequestPace
+from bot.pace import LocalPace, RequestPace
 from bot.store.ports import SharedPace
 
 log = logging.getLogger(__name__)
 
-# Discord's 50 a second less room for the jitter between a slot and the request reaching
-# Discord (event-loop and database delays on a loaded machine).
-REQUESTS_PER_SECOND = 45.0
+# Discord's 50 a second less room for the time between the pace's answer and the request
+# reaching Discord: a second can hold rate x (1 + spread of that time) + 2 requests (one
+# early, bot.pace.EARLY_SLOTS, and one at the window's edge). Alone, the process answers
+# itself as it sends; shared, the answer comes from the database a round trip earlier,
+# which on a loaded 2-core machine spread over up to about 0.12 s (peaks of 47-49 a second
+# at 42), so 40 leaves room for a spread of 0.2 s.
+ALONE_PER_SECOND = 45.0
+SHARED_PER_SECOND = 40.0
 
 
-def paced_requests(slots: SharedPace) -> aiohttp.TraceConfig:
-    """A trace config for discord.Client(http_trace=...) keeping the global limit."""
-    pace = RequestPace(slots, PLATFORM, REQUESTS_PER_SECOND)
+def paced_requests(shared: SharedPace | None) -> aiohttp.TraceConfig:
+    """A trace config for discord.Client(http_trace=...) keeping the global limit, with
+    the bot's other processes when they share a pace."""
+    if shared is None:
+        pace = RequestPace(LocalPace(), PLATFORM, ALONE_PER_SECOND)
+    else:
+        pace = RequestPace(shared, PLATFORM, SHARED_PER_SECOND)
 
     async def before(
         _session: aiohttp.ClientSession,
