@@ -7,9 +7,9 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from bot.models import Feed, FeedSpec, PollRecord
+from bot.models import Feed, FeedSpec, PollRecord, TopicLabel
 from bot.store.deliveries import ColumnRow, iso, parse_moment
-from bot.store.sqlite import Store
+from bot.store.sqlite import Store, replace_topics
 
 
 def _row_feed(row: sqlite3.Row) -> Feed:
@@ -142,17 +142,30 @@ class FeedStore:
     async def give_topics(self, feed_id: int, topics: Sequence[tuple[str, str]]) -> None:
         """Give every stored article of the feed these (key, label) topics, after its own."""
         async with self.store.write() as db:
-            await db.executemany(
-                "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                list(topics),
-            )
-            await db.executemany(
-                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
-                " SELECT a.id, t.id, (SELECT coalesce(max(rank), 0) + 1 FROM article_topics"
-                " WHERE article_id = a.id) FROM articles a, topics t"
-                " WHERE a.source LIKE ? AND t.key = ?",
-                [(f"{feed_source_prefix(feed_id)}%", key) for key, _ in topics],
-            )
+            async with db.execute(
+                "SELECT a.id, t.key, t.label FROM articles a"
+                " LEFT JOIN article_topics at ON at.article_id = a.id"
+                " LEFT JOIN topics t ON t.id = at.topic_id"
+                " WHERE a.source LIKE ? ORDER BY a.id, at.rank",
+                (f"{feed_source_prefix(feed_id)}%",),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            own: dict[int, list[TopicLabel]] = {}
+            for row in rows:
+                labels = own.setdefault(row["id"], [])
+                if row["key"] is not None:
+                    labels.append(TopicLabel(row["key"], row["label"]))
+            given: dict[str, str] = {}
+            for key, label in topics:
+                given.setdefault(key, label)
+            # Their topics are written again in full, so that they are counted as new ones are.
+            changed: list[tuple[int, list[TopicLabel]]] = []
+            for article_id, labels in own.items():
+                keys = {label.key for label in labels}
+                added = [TopicLabel(key, label) for key, label in given.items() if key not in keys]
+                if added:
+                    changed.append((article_id, labels + added))
+            await replace_topics(db, changed)
 
 
 def feed_source_prefix(feed_id: int) -> str:

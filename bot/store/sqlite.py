@@ -29,6 +29,7 @@ from bot.models import (
     SearchHit,
     StoredArticle,
     StoreStats,
+    TopicLabel,
 )
 from bot.store.fts import to_fts_query
 
@@ -352,7 +353,7 @@ class Store:
                 results.append(IngestResult(article.source, outcome, article_id))
             for sql, rows in writes:
                 await db.executemany(sql, rows)
-            await _replace_topics(db, saved)
+            await replace_topics(db, [(article_id, item.topics) for article_id, item in saved])
         return results
 
     async def update_derived(self, items: Sequence[PreparedArticle]) -> None:
@@ -365,7 +366,7 @@ class Store:
                     for item in items
                 ],
             )
-            await _replace_topics(db, [(item.article.id, item) for item in items])
+            await replace_topics(db, [(item.article.id, item.topics) for item in items])
 
     # -- reads ----------------------------------------------------------------
 
@@ -826,10 +827,11 @@ async def _rows_in(
     return rows
 
 
-async def _replace_topics(
-    db: aiosqlite.Connection, saved: Sequence[tuple[int, PreparedArticle]]
+async def replace_topics(
+    db: aiosqlite.Connection, saved: Sequence[tuple[int, Sequence[TopicLabel]]]
 ) -> None:
-    """Set the ranked topics of just-saved articles, replacing any they had."""
+    """Set the ranked topics of just-saved articles, replacing any they had, and add them
+    to the topic counts (migration 009: once for the batch, not per row)."""
     await db.executemany(
         "DELETE FROM article_topics WHERE article_id = ?",
         [(article_id,) for article_id, _ in saved],
@@ -837,17 +839,40 @@ async def _replace_topics(
     # The first label seen for a key names the topic; later variants merge into it.
     await db.executemany(
         "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-        [(topic.key, topic.label) for _, item in saved for topic in item.topics],
+        [(topic.key, topic.label) for _, topics in saved for topic in topics],
     )
     await db.executemany(
         "INSERT OR IGNORE INTO article_topics (article_id, topic_id, rank)"
         " SELECT ?, id, ? FROM topics WHERE key = ?",
         [
             (article_id, rank, topic.key)
-            for article_id, item in saved
-            for rank, topic in enumerate(item.topics, start=1)
+            for article_id, topics in saved
+            for rank, topic in enumerate(topics, start=1)
         ],
     )
+    # Every topic row of these articles is new: their old ones were deleted (and uncounted
+    # by migration 006's trigger) above.
+    ids = json.dumps([article_id for article_id, _ in saved])
+    await db.execute(_COUNT_TOPIC_DAYS, (ids,))
+    await db.execute(_COUNT_TOPICS, (ids,))
+
+
+_OF_ARTICLES = "article_id IN (SELECT value FROM json_each(?))"
+_COUNT_TOPIC_DAYS = (
+    "INSERT INTO topic_days (day, topic_id, articles, rank_sum)"
+    " SELECT a.date, at.topic_id, count(*), sum(at.rank)"
+    " FROM article_topics at JOIN articles a ON a.id = at.article_id"
+    f" WHERE at.{_OF_ARTICLES} GROUP BY a.date, at.topic_id"
+    " ON CONFLICT (day, topic_id) DO UPDATE"
+    " SET articles = articles + excluded.articles, rank_sum = rank_sum + excluded.rank_sum"
+)
+_COUNT_TOPICS = (
+    "UPDATE topics SET articles = topics.articles + added.articles,"
+    " rank_sum = topics.rank_sum + added.rank_sum"
+    " FROM (SELECT topic_id, count(*) AS articles, sum(rank) AS rank_sum FROM article_topics"
+    f" WHERE {_OF_ARTICLES} GROUP BY topic_id) AS added"
+    " WHERE topics.id = added.topic_id"
+)
 
 
 async def _on_thread(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.ingest.seed import make_article
-from bot.models import PreparedArticle, TopicLabel
+from bot.models import FeedSpec, PreparedArticle, TopicLabel
 from bot.store import Store
+from bot.store.feeds import FeedStore
 from bot.store.fts import to_fts_query
 from bot.store.sqlite import _migrations
 
+NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 BBC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbc-news-summary.jsonl"
 
 # The search query newsbot ran before it ranked inside FTS5: every match joined and sorted.
@@ -211,6 +213,26 @@ async def test_topic_counts_equal_a_recount_after_inserts_edits_and_deletes(
                         "SELECT count(*) FROM articles WHERE date BETWEEN ? AND ?", (start, end)
                     ).fetchone()[0]
                 )
+
+
+async def test_topic_counts_equal_a_recount_after_a_feed_gives_its_topics(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "news.db"
+    async with Store.open(path) as store:
+        feeds = FeedStore(store)
+        feed_id = await feeds.add(FeedSpec("BBC", "http://127.0.0.1:1/rss"), "config", NOW)
+        mine = [
+            with_topics(f"feed:{feed_id}:{n}", dt.date(2024, 5, 1 + n), names)
+            for n, names in enumerate([["NATO", "Oil"], ["Gaza"], ["UK", "NATO", "Rain"]])
+        ]
+        await store.save_articles([*mine, with_topics("other.txt", dt.date(2024, 5, 1), ["Oil"])])
+        for _ in range(2):
+            await feeds.give_topics(feed_id, [("uk", "UK"), ("nato", "NATO"), ("uk", "U.K.")])
+        assert_counts_match_a_recount(path)
+        assert await store.article_topics(1) == ["NATO", "Oil", "UK"]
+        assert await store.article_topics(3) == ["UK", "NATO", "Rain"]
+        assert await store.article_topics(4) == ["Oil"]
 
 
 async def test_most_frequent_topics_of_all_time_leave_out_articles_held_for_later(
