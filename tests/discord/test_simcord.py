@@ -19,7 +19,7 @@ from bot.adapters.discord import render, respond
 from bot.adapters.discord.app import NewsBot
 from bot.commands import COMMANDS, Commands, CommandSpec, Option
 from bot.config import Settings
-from bot.models import Reply
+from bot.models import PreparedArticle, Reply, TopicLabel
 from bot.store import Store
 from tests.discord.conftest import add_article
 
@@ -135,24 +135,19 @@ TOPIC_SPECS = (
 
 
 async def test_topic_autocomplete_ranks_exact_then_prefix_matches(seeded: Store) -> None:
-    async with seeded.write() as db:
-        for key, label in [
-            ("natalia", "Natalia Ivanova"),
-            ("ukraine nato bid", "Ukraine NATO bid"),
-            ("nato summit", "NATO summit"),
-            ("nato", "NATO"),
-            ("long", "NATO " + "x" * 200),
-        ]:
-            await db.execute(
-                "INSERT INTO topics (key, label) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                (f"test:{key}", label),
-            )
-            # Only topics with an article members can see are suggested.
-            await db.execute(
-                "INSERT INTO article_topics (article_id, topic_id, rank)"
-                " SELECT 1, id, 100 FROM topics WHERE key = ?",
-                (f"test:{key}",),
-            )
+    # Only topics with an article members can see are suggested.
+    article_id = await add_article(seeded, "NATO talks", "NATO met.")
+    [article] = await seeded.articles_after(article_id - 1, 1)
+    labels = [
+        ("natalia", "Natalia Ivanova"),
+        ("ukraine nato bid", "Ukraine NATO bid"),
+        ("nato summit", "NATO summit"),
+        ("nato", "NATO"),
+        ("long", "NATO " + "x" * 200),
+    ]
+    await seeded.update_derived(
+        [PreparedArticle(article, topics=tuple(TopicLabel(f"test:{k}", v) for k, v in labels))]
+    )
     bot = NewsBot(Commands(seeded), Settings(discord_token="t"), specs=TOPIC_SPECS)
     async with simcord.run(bot) as env:
         world = make_world(env)
