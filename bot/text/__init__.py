@@ -8,7 +8,7 @@ from bot.text.trending import prefer_specific, rank_trending
 
 # Bump when summarize() or extract_topics() give different output for the same article:
 # stored summaries and topics are then recomputed at the next ingest.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 __all__ = [
     "PIPELINE_VERSION",

@@ -20,6 +20,7 @@ from bot.text import (
     summarize,
     topic_matches,
 )
+from bot.text.summary import FEATURES, WEIGHTS, features, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "2024-12-04-rutte-putin-no-interest-in-peace.txt"
@@ -133,12 +134,17 @@ def test_summary_skips_a_headline_repeated_as_the_first_line() -> None:
     body = "\n".join([title, LEDE, *BODY_AFTER_LEDE])
     summary = summarize(body, 2, title=title)
     assert title not in summary
-    assert LEDE in summary
+    assert len(summary) == 2 and set(summary) <= {LEDE, *BODY_AFTER_LEDE}
 
 
 def test_summary_does_not_say_the_same_thing_twice() -> None:
     summary = summarize(" ".join([LEDE, *BODY_AFTER_LEDE]), 3)
     assert not {BODY_AFTER_LEDE[0], BODY_AFTER_LEDE[1]} <= set(summary)
+
+
+def test_every_scorer_input_has_a_name_and_a_weight() -> None:
+    table = rows(features([LEDE, *BODY_AFTER_LEDE]))
+    assert {len(row) for row in table} == {len(FEATURES)} == {len(WEIGHTS.coef)}
 
 
 @pytest.mark.parametrize("n", [0, 11, -1])
