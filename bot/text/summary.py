@@ -83,7 +83,7 @@ FEATURES: Final = (
     "centrality_x_log_sentences",
     "lead_x_lede_length",  # lede length: the first 3 sentences' mean words / the article's
     "centrality_x_lede_length",
-    "capitals",  # share of words after the first that are capitalised: names, places
+    "capitals",  # words after the first with an ASCII capital, per word: names, places
     "digit",  # a number: the figures highlights keep
     "said",  # attribution: said, says, told, added
     "pronoun_start",  # opens with a pronoun or "but": leans on the sentence before
