@@ -55,8 +55,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.feeds
 
-# A 100,000-article archive against bare SQLite (SCALE_ARGS="--articles 20000" is quicker).
-bench-scale: $(VENV)/.bench-installed
+# A 100,000-article archive on SQLite and on a throwaway PostgreSQL, each against its bare
+# database (SCALE_ARGS="--articles 20000" or "--backend sqlite" is quicker).
+bench-scale: $(VENV)/.bench-installed $(PG_BIN)/initdb
 	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 clean:

@@ -26,12 +26,12 @@ BBC = REPO.parent / "shared" / "data" / "bbc-news-summary.jsonl"
 sys.path.insert(0, str(REPO))
 
 from bench.ingest import parse  # noqa: E402
+from bench.pgserver import SMALL, fresh_database, missing_reason, throwaway_server  # noqa: E402
 from bot.ingest.derive import prepare_article  # noqa: E402
 from bot.models import PreparedArticle  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.ports import Articles  # noqa: E402
 from bot.store.postgres import PostgresStore  # noqa: E402
-from tests.support.postgres import fresh_database, missing_reason, throwaway_server  # noqa: E402
 
 SEARCHES = ["election", "oil prices", "film award", "mobile phone*", "title:chelsea", "tax"]
 END = dt.date(2005, 12, 31)
@@ -87,10 +87,10 @@ async def main(runs: int) -> None:
     articles = parse(BBC)
     items = [prepare_article(article) for article in articles]
     print(f"{len(items)} BBC articles prepared; {runs} rounds of each query")
-    with tempfile.TemporaryDirectory() as folder, throwaway_server() as server:
+    with tempfile.TemporaryDirectory() as folder, throwaway_server(SMALL) as server:
         async with (
             Store.open(Path(folder) / "news.db") as sqlite,
-            fresh_database(server) as url,
+            fresh_database(server, "backends") as url,
             PostgresStore.open(url) as postgres,
         ):
             rates = [await timed_store(store, items) for store in (sqlite, postgres)]

@@ -1,27 +1,35 @@
-"""newsbot on a large archive, against the floor of SQLite itself (``make bench-scale``).
+"""newsbot on a large archive, on SQLite and PostgreSQL, against the floor of each
+database itself (``make bench-scale``).
 
 Builds a recombined archive of ``--articles`` articles from ``../shared/data`` (see
-``bench/scale_corpus.py`` for how its topics are kept as varied as real news), then in
-one run:
+``bench/scale_corpus.py`` for how its topics are kept as varied as real news), then on
+each backend (``--backend``; both by default, SQLite first, then PostgreSQL on a
+throwaway server started with the settings of ``pgserver.SCALE`` and stopped after):
 
 * **ingest**: the first ``--checkpoint`` articles, then the rest, each through the real
   ``newsbot ingest`` (a fresh process, summaries and topics included); beside it the
-  **floor**: the same texts inserted with bare ``sqlite3`` into the same articles table
-  and FTS5 index (migration 001, no summaries or topics), 256 rows a transaction;
+  **floor**: the same texts written with the bare driver into the same articles table
+  and full-text index (no summaries or topics), 256 rows a transaction: ``sqlite3``
+  INSERTs into SQLite migration 001's table and FTS5 index, asyncpg's COPY into
+  PostgreSQL migration 001's table with its generated tsvector and GIN index;
 * **commands** at both sizes: p50 and p99 of every command, run in this process through
-  ``Commands`` on the real database file, as the bot runs them; autocomplete through the
+  ``Commands`` on the real database, as the bot runs them; autocomplete through the
   store calls the Discord adapter makes;
-* **search floor**: for each search, the bare FTS5 query for the same words on the floor
-  database: the match count plus the first page ranked by bm25 (title weighted 5:1, as
-  newsbot does) with a snippet; the faster of ``ORDER BY bm25(...)`` and FTS5's own
-  ``ORDER BY rank``;
+* **search floor**: for each search, the bare query for the same words on the floor
+  database: the match count plus the first page ranked as newsbot ranks it (title
+  weighted 5:1) with a snippet. SQLite: FTS5's bm25 and snippet, the faster of
+  ``ORDER BY bm25(...)`` and FTS5's own ``ORDER BY rank``; PostgreSQL: the tsquery,
+  ``ts_rank`` and ``ts_headline`` (of the page only), the faster of a separate count
+  and a count in the same statement;
 * **concurrency**: ``/news latest`` asked every 20 ms while slow searches run back to
   back for over a second;
 * **start-up** (``newsbot ask "/news latest"``, median of 3), the **peak memory** of a
   running bot answering every command (``newsbot run`` with the commands piped in) and of
-  the ingest, and the **database size**.
+  the ingest (newsbot's processes; the PostgreSQL server's are not counted), and the
+  **database size**.
 
-One table is printed and written to ``bench/results-scale.json``. ``--articles 20000``
+One table, a column group per backend, is printed and written to
+``bench/results-scale.json`` (each backend's numbers under its name). ``--articles 20000``
 for a quick run. The corpus is kept in ``--workdir`` (not in the repository).
 """
 
@@ -40,19 +48,29 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 RESULTS = REPO / "bench" / "results-scale.json"
+MIGRATIONS = REPO / "bot" / "store" / "migrations"
+PG_MIGRATIONS = REPO / "bot" / "store" / "postgres" / "migrations"
 sys.path.insert(0, str(REPO))
 
-from bench import scale_corpus  # noqa: E402
+from bench import pgserver, scale_corpus  # noqa: E402
+from bench.pgserver import PostgresServer, fresh_database, throwaway_server  # noqa: E402
 from bot.commands import Commands  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.store.backends import open_store  # noqa: E402
 from bot.store.fts import to_fts_query  # noqa: E402
+from bot.store.postgres.store import _HEADLINE, _WEIGHTS, to_tsquery_text  # noqa: E402
 
+BACKENDS = ("sqlite", "postgresql")
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 END = "2026-11-30"
 TODAY = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 NEWSBOT = Path(sys.executable).parent / "newsbot"
@@ -88,16 +106,6 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def timed_sync(fn: Callable[[], object]) -> list[float]:
-    samples: list[float] = []
-    start = time.perf_counter()
-    while len(samples) < REPS and (len(samples) < 5 or time.perf_counter() - start < BUDGET_S):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return samples
-
-
 async def timed(fn: Callable[[int], Awaitable[object]]) -> list[float]:
     samples: list[float] = []
     start = time.perf_counter()
@@ -108,41 +116,29 @@ async def timed(fn: Callable[[int], Awaitable[object]]) -> list[float]:
     return samples
 
 
-# -- the floor: bare sqlite3 -------------------------------------------------------------
+# -- the floors: the bare database, without newsbot ------------------------------------
 
 
-def floor_schema() -> str:
-    return (REPO / "bot" / "store" / "migrations" / "001_articles.sql").read_text()
-
-
-def floor_insert(db: sqlite3.Connection, records: list[dict[str, str]], first_id: int) -> float:
-    """Insert like newsbot stores (same table, FTS5 index, 256 rows a transaction)."""
-    now = dt.datetime.now(dt.UTC).isoformat()
-    rows = [
-        (
-            first_id + n,
-            "corpus#" + r["id"],
-            r["title"],
-            r["date"],
-            r["body"],
-            f"{first_id + n:064x}",
-            now,
-            now,
-        )
-        for n, r in enumerate(records)
+def floor_rows(records: list[dict[str, str]], first_id: int) -> list[tuple[Any, ...]]:
+    """(id, source, title, date, body, content_hash) of each record, as newsbot stores it."""
+    return [
+        (n, "corpus#" + r["id"], r["title"], r["date"], r["body"], f"{n:064x}")
+        for n, r in enumerate(records, start=first_id)
     ]
-    t0 = time.perf_counter()
-    for start in range(0, len(rows), 256):
-        with db:
-            db.executemany(
-                "INSERT INTO articles (id, source, title, date, body, content_hash,"
-                " ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows[start : start + 256],
-            )
-    return time.perf_counter() - t0
 
 
-FLOOR_PAGE = {
+FLOOR_BATCH = 256  # rows a transaction, as newsbot ingest writes them
+FLOOR_COLUMNS = (
+    "id",
+    "source",
+    "title",
+    "date",
+    "body",
+    "content_hash",
+    "ingested_at",
+    "updated_at",
+)
+SQLITE_PAGE = {
     "bm25": "SELECT rowid, title, snippet(articles_fts, 1, '**', '**', '…', 24)"
     " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 5.0, 1.0)"
     " LIMIT 5 OFFSET ?",
@@ -152,30 +148,146 @@ FLOOR_PAGE = {
 }
 
 
-def floor_search(db: sqlite3.Connection, words: str, page: int) -> list[float]:
-    query = to_fts_query(words)
-    best: list[float] = []
-    for sql in FLOOR_PAGE.values():
+class SqliteFloor:
+    """Bare sqlite3: the same articles table and FTS5 index (SQLite migration 001, no
+    summaries or topics); search by the FTS5 query for the same words."""
 
-        def run(sql: str = sql) -> None:
-            db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,))
-            db.execute(sql, (query, (page - 1) * 5)).fetchall()
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.executescript((MIGRATIONS / "001_articles.sql").read_text())
 
-        samples = timed_sync(run)
-        if not best or pct(samples, 0.99) < pct(best, 0.99):
-            best = samples
-    return best
+    async def insert(self, records: list[dict[str, str]], first_id: int) -> float:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        rows = [(*row, now, now) for row in floor_rows(records, first_id)]
+        t0 = time.perf_counter()
+        for start in range(0, len(rows), FLOOR_BATCH):
+            with self.db:
+                self.db.executemany(
+                    "INSERT INTO articles (id, source, title, date, body, content_hash,"
+                    " ingested_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows[start : start + FLOOR_BATCH],
+                )
+        return time.perf_counter() - t0
+
+    async def search(self, words: str, page: int) -> list[float]:
+        """The match count and the first page ranked by bm25 (title 5:1) with a snippet;
+        the faster of `ORDER BY bm25(...)` and FTS5's own `ORDER BY rank`."""
+        query = to_fts_query(words)
+        best: list[float] = []
+        for sql in SQLITE_PAGE.values():
+
+            async def run(_: int, sql: str = sql) -> None:
+                self.db.execute(
+                    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (query,)
+                )
+                self.db.execute(sql, (query, (page - 1) * 5)).fetchall()
+
+            best = faster(best, await timed(run))
+        return best
+
+    async def size_mb(self) -> float:
+        return size_mb(self.path)
+
+    async def close(self) -> None:
+        self.db.close()
+
+
+# The ranking and snippet newsbot asks PostgreSQL for, computed for the page only.
+PG_PAGE = (
+    "SELECT id, title, ts_headline('newsbot', body, q.query, {headline}) FROM"
+    " (SELECT id, title, body, ts_rank({weights}, search, q.query) AS score{total}"
+    "  FROM articles, q WHERE search @@ q.query ORDER BY score DESC LIMIT 5 OFFSET $2) page, q"
+    " ORDER BY score DESC"
+)
+PG_SEARCH = {
+    "count, then page": (
+        "SELECT count(*) FROM articles WHERE search @@ to_tsquery('newsbot', $1)",
+        "WITH q AS (SELECT to_tsquery('newsbot', $1) AS query) "
+        + PG_PAGE.format(headline=_HEADLINE, weights=_WEIGHTS, total=""),
+    ),
+    "count in the page": (
+        None,
+        "WITH q AS (SELECT to_tsquery('newsbot', $1) AS query) "
+        + PG_PAGE.format(headline=_HEADLINE, weights=_WEIGHTS, total=", count(*) OVER ()"),
+    ),
+}
+
+
+class PostgresFloor:
+    """Bare asyncpg on the same PostgreSQL server: the same articles table with its
+    tsvector column and GIN index (PostgreSQL migration 001, no summaries or topics),
+    filled by COPY; search by the bare tsquery ranked by ts_rank with ts_headline."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresFloor:
+        db = await asyncpg.connect(url)
+        await db.execute((PG_MIGRATIONS / "001_articles.sql").read_text())
+        return cls(db)
+
+    async def insert(self, records: list[dict[str, str]], first_id: int) -> float:
+        now = dt.datetime.now(dt.UTC)
+        rows = [
+            (*head, dt.date.fromisoformat(date), body, digest, now, now)
+            for *head, date, body, digest in floor_rows(records, first_id)
+        ]
+        t0 = time.perf_counter()
+        for start in range(0, len(rows), FLOOR_BATCH):
+            async with self.db.transaction():
+                await self.db.copy_records_to_table(
+                    "articles", records=rows[start : start + FLOOR_BATCH], columns=FLOOR_COLUMNS
+                )
+        return time.perf_counter() - t0
+
+    async def search(self, words: str, page: int) -> list[float]:
+        """The match count and the first page; the faster of a count beside the page and
+        a count in the same statement (as newsbot asks)."""
+        query = to_tsquery_text(words)
+        best: list[float] = []
+        for count, page_sql in PG_SEARCH.values():
+
+            async def run(_: int, count: str | None = count, page_sql: str = page_sql) -> None:
+                if count is not None:
+                    await self.db.fetchval(count, query)
+                await self.db.fetch(page_sql, query, (page - 1) * 5)
+
+            best = faster(best, await timed(run))
+        return best
+
+    async def size_mb(self) -> float:
+        return await database_mb(self.db)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+Floor = SqliteFloor | PostgresFloor
+
+
+def faster(best: list[float], samples: list[float]) -> list[float]:
+    return samples if not best or pct(samples, 0.99) < pct(best, 0.99) else best
+
+
+async def database_mb(db: asyncpg.Connection) -> float:
+    return int(await db.fetchval("SELECT pg_database_size(current_database())")) / 1e6
 
 
 # -- newsbot ---------------------------------------------------------------------------
 
 
-def write_config(work: Path, db: Path) -> Path:
+def write_config(work: Path, database: str | Path, name: str = "newsbot") -> Path:
+    """A config for the SQLite file or PostgreSQL URL `database`."""
     seeds = work / "seeds"
     seeds.mkdir(exist_ok=True)
-    config = work / "newsbot.toml"
+    config = work / f"{name}.toml"
+    where = f'url = "{database}"' if isinstance(database, str) else f'path = "{database}"'
     config.write_text(
-        f'timezone = "UTC"\n[database]\npath = "{db}"\n[seeds]\nfolder = "{seeds}"\n'
+        f'timezone = "UTC"\n[database]\n{where}\n[seeds]\nfolder = "{seeds}"\n'
         'max_file_bytes = 1048576\n[console]\nchannels = ["news"]\n'
     )
     return config
@@ -230,11 +342,11 @@ def ingest(config: Path, path: Path, work: Path) -> tuple[float, int, str]:
     return run_process([str(NEWSBOT), "ingest", "--config", str(config), str(path)], cwd=work)
 
 
-async def command_latencies(db: Path, articles: int) -> dict[str, list[float]]:
-    """Every command's latencies, in this process, on the real database file."""
+async def command_latencies(database: str | Path, articles: int) -> dict[str, list[float]]:
+    """Every command's latencies, in this process, on the real database."""
     rng = random.Random(7)
     results: dict[str, list[float]] = {}
-    async with Store.open(db) as store:
+    async with open_store(database) as store:
         commands = Commands(store, clock=FixedClock())
         topic_names = [row[1] for row in await store.topics_like("", 400)]
         popular, rare = topic_names[0], topic_names[-1]
@@ -277,9 +389,9 @@ async def command_latencies(db: Path, articles: int) -> dict[str, list[float]]:
     return results
 
 
-async def latest_during_slow_search(db: Path) -> dict[str, float]:
+async def latest_during_slow_search(database: str | Path) -> dict[str, float]:
     """/news latest every 20 ms while slow searches run back to back for over a second."""
-    async with Store.open(db) as store:
+    async with open_store(database) as store:
         commands = Commands(store, clock=FixedClock())
         slow: list[float] = []
         fast: list[float] = []
@@ -343,8 +455,8 @@ def limit_of(name: str) -> float:
     return 5.0
 
 
-def build_rows(res: dict[str, Any]) -> list[list[str]]:
-    small, full = res["checkpoint"], res["articles"]
+def build_rows(res: dict[str, Any], small: int, full: int) -> list[list[str]]:
+    """[what, newsbot, floor, ratio, target, met] of one backend's results."""
     rows: list[list[str]] = []
     ing = res["ingest"]
     for stage, label in (("first", f"0-{small:,}"), ("rest", f"{small:,}-{full:,}")):
@@ -437,17 +549,23 @@ def build_rows(res: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def print_table(rows: list[list[str]], res: dict[str, Any]) -> str:
-    head = [
-        "what",
-        f"newsbot ({res['checkpoint']:,} → {res['articles']:,} articles)",
-        "floor",
-        "ratio",
-        "target",
-        "met",
-    ]
+def print_table(res: dict[str, Any]) -> str:
+    """The backends side by side: for each, newsbot, its floor, the ratio, and whether
+    the target is met."""
+    small, full = res["checkpoint"], res["articles"]
+    names = [name for name in BACKENDS if name in res]
+    rows = {name: build_rows(res[name], small, full) for name in names}
+    head = ["what", "target"]
+    for name in names:
+        head += [f"{LABELS[name]} ({small:,} → {full:,} articles)", "floor", "ratio", "met"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    for at, row in enumerate(rows[names[0]]):
+        cells = [row[0], row[4]]
+        for name in names:
+            what, ours, floor, ratio, _, met = rows[name][at]
+            assert what == row[0], f"{name} has {what!r} where {names[0]} has {row[0]!r}"
+            cells += [ours, floor, ratio, met]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -465,26 +583,33 @@ def prepare_inputs(work: Path, full: int, small: int) -> tuple[list[Any], Path, 
     return records, *parts
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    full, small = args.articles, args.checkpoint or args.articles // 10
-    work: Path = args.workdir
-    work.mkdir(parents=True, exist_ok=True)
-    records, first_part, rest_part = prepare_inputs(work, full, small)
-    run = work / "run"
-    run.mkdir(exist_ok=True)
-    for old in run.glob("*.db*"):
-        old.unlink()
-    db, floor_path = run / "newsbot.db", run / "floor.db"
-    config = write_config(work, db)
-    floor = sqlite3.connect(floor_path)
-    floor.execute("PRAGMA journal_mode = WAL")
-    floor.execute("PRAGMA synchronous = NORMAL")
-    floor.executescript(floor_schema())
+@dataclass(frozen=True)
+class Inputs:
+    """The corpus, split in the two files ingested one after the other."""
+
+    records: list[dict[str, str]]
+    first: Path
+    rest: Path
+    small: int
+    full: int
+
+
+async def newsbot_mb(database: str | Path) -> float:
+    if isinstance(database, Path):
+        return size_mb(database)
+    db = await asyncpg.connect(database)
+    try:
+        return await database_mb(db)
+    finally:
+        await db.close()
+
+
+async def measure_backend(
+    database: str | Path, floor: Floor, config: Path, work: Path, inputs: Inputs
+) -> dict[str, Any]:
+    """Everything on one backend: the ingest beside the floor's, the commands and the
+    floor's searches at both sizes, concurrency, start-up, memory and size."""
     res: dict[str, Any] = {
-        "articles": full,
-        "checkpoint": small,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cores": os.cpu_count(),
         # The machine is shared: how busy it was says how to read the p99s.
         "load average at start": os.getloadavg()[0],
         "ingest": {},
@@ -492,12 +617,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "search floor": {},
     }
     peak = 0
+    small, full = inputs.small, inputs.full
     for stage, part, chunk, first_id in (
-        ("first", first_part, records[:small], 1),
-        ("rest", rest_part, records[small:], small + 1),
+        ("first", inputs.first, inputs.records[:small], 1),
+        ("rest", inputs.rest, inputs.records[small:], small + 1),
     ):
-        bare_s = floor_insert(floor, chunk, first_id)
-        ours_s, rss, out = ingest(config, part, work)
+        bare_s = await floor.insert(chunk, first_id)
+        ours_s, rss, out = await asyncio.to_thread(ingest, config, part, work)
         print(f"ingest {stage}: {out.strip().splitlines()[-1]}", file=sys.stderr)
         peak = max(peak, rss)
         res["ingest"][stage] = {
@@ -510,23 +636,77 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         }
         size = small if stage == "first" else full
         print(f"commands at {size:,} articles", file=sys.stderr)
-        for name, samples in asyncio.run(command_latencies(db, size)).items():
+        for name, samples in (await command_latencies(database, size)).items():
             res["commands"].setdefault(name, {})[str(size)] = {
                 "p50": ms(samples, 0.5),
                 "p99": ms(samples, 0.99),
                 "n": len(samples),
             }
         for words, page in SEARCH_PAGES:
-            samples = floor_search(floor, words, page)
+            samples = await floor.search(words, page)
             res["search floor"].setdefault(search_name(words, page), {})[str(size)] = {
                 "p50": ms(samples, 0.5),
                 "p99": ms(samples, 0.99),
             }
     res["ingest"]["peak MB"] = peak
-    res["concurrency"] = asyncio.run(latest_during_slow_search(db))
-    res["process"] = startup_and_memory(config, work)
-    floor.close()
-    res["db MB"], res["floor db MB"] = size_mb(db), size_mb(floor_path)
+    res["concurrency"] = await latest_during_slow_search(database)
+    res["process"] = await asyncio.to_thread(startup_and_memory, config, work)
+    res["db MB"], res["floor db MB"] = await newsbot_mb(database), await floor.size_mb()
+    res["load average at end"] = os.getloadavg()[0]
+    return res
+
+
+async def on_sqlite(work: Path, inputs: Inputs) -> dict[str, Any]:
+    """The SQLite file newsbot uses, beside a bare one (both new, in WORKDIR/run)."""
+    run = work / "run"
+    run.mkdir(exist_ok=True)
+    for old in run.glob("*.db*"):
+        old.unlink()
+    db = run / "newsbot.db"
+    floor = SqliteFloor(run / "floor.db")
+    try:
+        return await measure_backend(db, floor, write_config(work, db), work, inputs)
+    finally:
+        await floor.close()
+
+
+async def on_postgres(server: PostgresServer, work: Path, inputs: Inputs) -> dict[str, Any]:
+    """Two new databases on the throwaway server: newsbot's and the bare floor's."""
+    async with (
+        fresh_database(server, "newsbot") as url,
+        fresh_database(server, "floor") as floor_url,
+    ):
+        floor = await PostgresFloor.open(floor_url)
+        try:
+            config = write_config(work, url, "newsbot-postgresql")
+            return await measure_backend(url, floor, config, work, inputs)
+        finally:
+            await floor.close()
+
+
+def measure(args: argparse.Namespace, backends: list[str]) -> dict[str, Any]:
+    full, small = args.articles, args.checkpoint or args.articles // 10
+    work: Path = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    records, first_part, rest_part = prepare_inputs(work, full, small)
+    inputs = Inputs(records, first_part, rest_part, small, full)
+    res: dict[str, Any] = {
+        "articles": full,
+        "checkpoint": small,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "load average at start": os.getloadavg()[0],
+    }
+    for name in backends:
+        print(f"-- {LABELS[name]}", file=sys.stderr)
+        started = time.perf_counter()
+        if name == "sqlite":
+            res[name] = asyncio.run(on_sqlite(work, inputs))
+        else:
+            with throwaway_server(pgserver.SCALE) as server:
+                res[name] = asyncio.run(on_postgres(server, work, inputs))
+            res[name]["server settings"] = pgserver.SCALE
+        res[name]["run s"] = round(time.perf_counter() - started)
     res["load average at end"] = os.getloadavg()[0]
     return res
 
@@ -573,10 +753,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/newsbot-scale"))
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument(
+        "--backend",
+        choices=[*BACKENDS, "both"],
+        default="both",
+        help="the database(s) to measure, one after the other (default both)",
+    )
+    ap.add_argument(
         "--profile",
         action="store_true",
         help="instead of measuring, profile the ingest and slow commands on the last run's"
-        " database (pyinstrument; text reports in WORKDIR/profile)",
+        " SQLite database (pyinstrument; text reports in WORKDIR/profile)",
     )
     args = ap.parse_args(argv)
     if not DATA.exists():
@@ -585,8 +771,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(args)
         return 0
-    res = measure(args)
-    res["table"] = print_table(build_rows(res), res)
+    backends = list(BACKENDS) if args.backend == "both" else [args.backend]
+    if "postgresql" in backends and (reason := pgserver.missing_reason()):
+        print(f"cannot measure PostgreSQL: {reason} (or --backend sqlite)", file=sys.stderr)
+        return 1
+    res = measure(args, backends)
+    res["table"] = print_table(res)
     print(res["table"])
     args.output.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     return 0
