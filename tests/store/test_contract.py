@@ -201,18 +201,19 @@ async def test_latest_is_newest_first_and_holds_future_articles(articles: Articl
     assert [a.title for a in await articles.latest(5, dt.date(2024, 1, 1))] == ["Day 1"]
 
 
-async def test_title_autocomplete_by_number_newest_or_word_prefix(articles: Articles) -> None:
+async def test_title_autocomplete_by_number_newest_or_title_word_prefix(articles: Articles) -> None:
     saved = await articles.save_articles(
         [
             article("a.txt", "Elections called in Spain", "Body a.", 1),
             article("b.txt", "Election results delayed", "Body b.", 2),
-            article("c.txt", "Storm over the sea", "Body c.", 3),
+            article("c.txt", "Storm over the sea", "The storm delayed the election.", 3),
         ]
     )
     a, b, c = (result.article_id for result in saved)
     assert await articles.article_title_matches(f"#{c}", 25) == [(c, "Storm over the sea")]
     assert [i for i, _ in await articles.article_title_matches("", 2)] == [c, b]
     assert [i for i, _ in await articles.article_title_matches("elect", 25)] == [b, a]
+    assert [i for i, _ in await articles.article_title_matches("election res", 25)] == [b]
     assert await articles.article_title_matches('" OR (', 25) == []
 
 

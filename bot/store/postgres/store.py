@@ -112,6 +112,8 @@ _TOPIC_ARTICLES = "(SELECT count(*) FROM article_topics WHERE topic_id = topics.
 # ts_rank weights for {D, C, B, A}: a title match counts five times a body match, as the
 # SQLite store's bm25(5.0, 1.0).
 _WEIGHTS = "'{0.1, 0.2, 0.2, 1.0}'::float4[]"
+# The titles' own tsvector, indexed by migration 006 (titles weigh A, as in `search`).
+_TITLE_SEARCH = "setweight(to_tsvector('newsbot', title), 'A')"
 _HEADLINE = (
     "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ',"
     " MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…'"
@@ -395,7 +397,7 @@ class PostgresStore:
             if query is None:
                 return []
             sql = (
-                "SELECT id, title FROM articles WHERE search @@ to_tsquery('newsbot', $1)"
+                f"SELECT id, title FROM articles WHERE {_TITLE_SEARCH} @@ to_tsquery('newsbot', $1)"
                 " AND date <= $2 ORDER BY date DESC, id DESC"
             )
             args = (query, visible)
