@@ -33,6 +33,7 @@ from bot.config import (
     postgres_url_problem,
     resolve_config_path,
     seeds_folder_problem,
+    settings_problems,
 )
 from bot.delivery import Delivery
 from bot.feeds.service import FeedService
@@ -134,10 +135,14 @@ async def cmd_ingest(config: AdminConfig, args: argparse.Namespace) -> int:
 
 
 async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
-    """Validate the config and look at the database and the seeds folder, changing
-    nothing: exit 1 when anything would stop `newsbot run`."""
+    """Validate the config and the environment, and look at the database and the seeds
+    folder, changing nothing: exit 1 when anything would stop `newsbot run`."""
     health = await database_health(database_location(config))
     print(f"config: {config.path} is valid")
+    settings_wrong = settings_problems()
+    if not settings_wrong:
+        platforms = ", ".join(Settings.from_env().platforms) or "none (console only)"
+        print(f"chat platforms from the environment: {platforms}")
     print(f"timezone: {config.timezone}")
     for fact in health.facts:
         print(fact)
@@ -145,7 +150,7 @@ async def cmd_check(config: AdminConfig, args: argparse.Namespace) -> int:
     print(f"console channels: {', '.join('#' + c for c in config.console_channels)}")
     print(f"subscriptions in the config: {len(config.subscriptions)}")
     print(f"feeds in the config: {len(config.feeds)}")
-    problems = list(health.problems)
+    problems = list(health.problems) + settings_wrong
     if problem := seeds_folder_problem(config):
         problems.append(problem)
     for problem in problems:

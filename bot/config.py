@@ -111,17 +111,13 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        guild = env.get("DISCORD_GUILD_ID", "").strip()
-        if guild and not guild.isdigit():
-            raise SettingsError(f"DISCORD_GUILD_ID must be a numeric guild id, got {guild!r}")
-        bot_token = env.get("SLACK_BOT_TOKEN", "").strip() or None
-        app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
-        _check_slack_tokens(bot_token, app_token)
+        guild = _discord_guild(env)
+        bot_token, app_token = _slack_tokens(env)
         api_url = env.get("SLACK_API_URL", "").strip() or cls.slack_api_url
         shard_count, shard_ids = _discord_shards(env)
         return cls(
             discord_token=env.get("DISCORD_TOKEN", "").strip() or None,
-            discord_guild_id=int(guild) if guild else None,
+            discord_guild_id=guild,
             discord_shard_count=shard_count,
             discord_shard_ids=shard_ids,
             slack_bot_token=bot_token,
@@ -136,7 +132,26 @@ class Settings:
         return found + (["slack"] if self.slack_bot_token else [])
 
 
+def settings_problems(env: Mapping[str, str] | None = None) -> list[str]:
+    """What `Settings.from_env` would refuse, for every variable at once (`newsbot check`)."""
+    env = os.environ if env is None else env
+    problems = []
+    for read in (_discord_guild, _slack_tokens, _discord_shards):
+        try:
+            read(env)
+        except SettingsError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 _NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() would take "²" and fail
+
+
+def _discord_guild(env: Mapping[str, str]) -> int | None:
+    guild = env.get("DISCORD_GUILD_ID", "").strip()
+    if guild and not guild.isdigit():
+        raise SettingsError(f"DISCORD_GUILD_ID must be a numeric guild id, got {guild!r}")
+    return int(guild) if guild else None
 
 
 def _discord_shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
@@ -165,8 +180,11 @@ def _discord_shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...]
     return count, ids
 
 
-def _check_slack_tokens(bot_token: str | None, app_token: str | None) -> None:
-    """Both Slack tokens or neither, each of its kind (a swapped pair is a common slip)."""
+def _slack_tokens(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """SLACK_BOT_TOKEN and SLACK_APP_TOKEN: both or neither, each of its kind (a swapped
+    pair is a common slip)."""
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip() or None
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
     if bool(bot_token) != bool(app_token):
         missing = "SLACK_APP_TOKEN" if bot_token else "SLACK_BOT_TOKEN"
         raise SettingsError(
@@ -176,6 +194,7 @@ def _check_slack_tokens(bot_token: str | None, app_token: str | None) -> None:
         raise SettingsError("SLACK_BOT_TOKEN must be the Bot User OAuth Token, starting with xoxb-")
     if app_token and not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token, starting with xapp-")
+    return bot_token, app_token
 
 
 def resolve_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:

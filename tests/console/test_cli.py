@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -13,15 +13,23 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def newsbot(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "NEWSBOT_"))}
+def newsbot(
+    config: Path, *args: str, stdin: str = "", env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`newsbot` with the given settings; none from this environment's Discord, Slack or
+    database variables."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "NEWSBOT_", "SLACK_", "DATABASE_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config), *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=REPO,
-        env=env,
+        env={**base, **(env or {})},
         timeout=60,
     )
 
@@ -173,3 +181,42 @@ def test_a_missing_seeds_folder_stops_run_with_one_line(
             f"newsbot: {path}: seeds.folder: {tmp_path / 'sedes'} does not exist "
             f"(create it, or correct seeds.folder in {path})"
         )
+
+
+def test_check_names_every_environment_setting_that_would_stop_run(config_path: Path) -> None:
+    result = newsbot(
+        config_path,
+        "check",
+        env={
+            "DISCORD_TOKEN": "token",
+            "DISCORD_SHARD_COUNT": "2",
+            "DISCORD_SHARD_IDS": "0,2",
+            "SLACK_BOT_TOKEN": "xapp-1-swapped",
+            "SLACK_APP_TOKEN": "xoxb-swapped",
+        },
+    )
+    assert result.returncode == 1
+    assert "problem: DISCORD_SHARD_IDS must be shard numbers from 0 to 1" in result.stdout
+    assert "problem: SLACK_BOT_TOKEN must be the Bot User OAuth Token" in result.stdout
+    assert "chat platforms" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_check_shows_the_chat_platforms_the_environment_sets_up(config_path: Path) -> None:
+    result = newsbot(
+        config_path,
+        "check",
+        env={"DISCORD_TOKEN": "token", "DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "0,1"},
+    )
+    assert result.returncode == 0, result.stdout
+    assert "chat platforms from the environment: discord" in result.stdout
+    assert "problem" not in result.stdout
+
+
+def test_check_refuses_a_database_url_that_is_not_postgresql_naming_it(
+    config_path: Path,
+) -> None:
+    result = newsbot(config_path, "check", env={"DATABASE_URL": "mysql://db/news"})
+    assert result.returncode == 2
+    assert "DATABASE_URL: must be a postgresql:// address" in result.stderr
+    assert "Traceback" not in result.stderr
