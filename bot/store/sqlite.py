@@ -31,7 +31,7 @@ from bot.models import (
     StoreStats,
     TopicLabel,
 )
-from bot.store.fts import to_fts_query
+from bot.store.fts import search_terms, to_fts_query
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -43,6 +43,10 @@ POOLED_READERS = 2
 # Search rows fetched beyond each edge of a page, so that equal scores at an edge can be
 # put newest first without sorting every match.
 SEARCH_MARGIN = 8
+# A prefix term (`s*`) is expanded again for each page row looked up by rowid, at about
+# the cost of counting its matches; past this many matches the page's snippets cost less
+# computed while ranking.
+PREFIX_LOOKUP_MATCHES = 20_000
 # Longer LIKE patterns are refused by SQLite (50,000 bytes); no name is anywhere near.
 MAX_PATTERN_CHARS = 1000
 
@@ -429,10 +433,11 @@ class Store:
         fts_query = to_fts_query(user_query)
         if fts_query is None:
             return [], 0
+        prefix = any(term.prefix for term in search_terms(user_query))
         visible = _visible(up_to)
         async with self._reading() as db:
             page, total = await _on_thread(
-                db, lambda conn: _search_page(conn, fts_query, limit, offset, visible)
+                db, lambda conn: _search_page(conn, fts_query, prefix, limit, offset, visible)
             )
         hits = [
             SearchHit(
@@ -666,31 +671,43 @@ _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
 # A topic members may see: one of its articles is dated up to the day given (one seek
 # in the topic's day counts).
 _SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?)"
-# Matches members may see: articles dated after the day in ?4 are held until then. There
+# Matches members may see: articles dated after the day given are held until then. There
 # are few or none, so whether there are any is asked once and the per-match check skipped.
 _SHOWN_MATCH = (
-    "(NOT EXISTS (SELECT 1 FROM articles WHERE date > ?4)"
-    " OR rowid NOT IN (SELECT id FROM articles WHERE date > ?4))"
+    "(NOT EXISTS (SELECT 1 FROM articles WHERE date > :visible)"
+    " OR rowid NOT IN (SELECT id FROM articles WHERE date > :visible))"
 )
-# Counted, then ranked inside FTS5 with bm25 (title weighted 5:1), as ids and scores only:
-# SQLite computes the other columns of a sorted select (a snippet, say) for every row that
-# enters the top rows on its way, not just for the page. One row without an id when no
-# match is on the page. (``ORDER BY rank`` is slower for common words.)
-_SEARCH_RANKED = (
-    "SELECT total, id, score FROM"
-    " (SELECT count(*) AS total FROM articles_fts"
-    f"  WHERE articles_fts MATCH ?1 AND {_SHOWN_MATCH})"
-    " LEFT JOIN"
-    " (SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score FROM articles_fts"
-    f"  WHERE articles_fts MATCH ?1 AND {_SHOWN_MATCH} ORDER BY score LIMIT ?2 OFFSET ?3)"
+_SEARCH_COUNT = (
+    f"SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :query AND {_SHOWN_MATCH}"
 )
-# The page's articles (ids in a JSON list, ?2), each one sought by rowid in the full-text
+
+
+def _ranked(columns: str) -> str:
+    """Matches ranked inside FTS5 with bm25 (title weighted 5:1), a window of them.
+    (``ORDER BY rank`` is slower for common words.)"""
+    return (
+        f"SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score{columns} FROM articles_fts"
+        f" WHERE articles_fts MATCH :query AND {_SHOWN_MATCH}"
+        " ORDER BY score LIMIT :wanted OFFSET :start"
+    )
+
+
+# Ids and scores only: SQLite computes the other columns of a sorted select (a snippet,
+# say) for every row that enters the top rows on its way, not just for the page.
+_SEARCH_RANKED = _ranked("")
+# With what a hit shows, when looking the page up again would cost more (see
+# PREFIX_LOOKUP_MATCHES).
+_SEARCH_RANKED_HITS = _ranked(
+    f", title, (SELECT date FROM articles WHERE id = articles_fts.rowid) AS date,"
+    f" {_SNIPPET} AS snippet"
+)
+# The page's articles (ids in a JSON list), each one sought by rowid in the full-text
 # index for its snippet.
 _SEARCH_PAGE = (
     f"SELECT a.id, a.title, a.date, {_SNIPPET} AS snippet"
-    " FROM json_each(?2) AS page CROSS JOIN articles a ON a.id = page.value"
+    " FROM json_each(:ids) AS page CROSS JOIN articles a ON a.id = page.value"
     " CROSS JOIN articles_fts ON articles_fts.rowid = page.value"
-    " WHERE articles_fts MATCH ?1"
+    " WHERE articles_fts MATCH :query"
 )
 # Every match joined and sorted, in the same order: only when scores tie across a page edge.
 _SEARCH_ALL = (
@@ -702,7 +719,7 @@ _SEARCH_ALL = (
 
 
 def _search_page(
-    db: sqlite3.Connection, fts_query: str, limit: int, offset: int, visible: str
+    db: sqlite3.Connection, fts_query: str, prefix: bool, limit: int, offset: int, visible: str
 ) -> tuple[list[sqlite3.Row], int]:
     """One page of a search (id, title, date, snippet) and the number of matches, read from
     one snapshot of the database."""
@@ -710,19 +727,24 @@ def _search_page(
     # are ordered newest first among them, which needs their whole group in hand.
     start = max(0, offset - SEARCH_MARGIN)
     wanted = offset - start + limit + SEARCH_MARGIN
+    params = {"query": fts_query, "visible": visible, "wanted": wanted, "start": start}
     with _snapshot(db):
-        rows = db.execute(_SEARCH_RANKED, (fts_query, wanted, start, visible)).fetchall()
-        total = int(rows[0]["total"])
-        ranked = sorted((row["score"], row["id"]) for row in rows if row["id"] is not None)
-        first, last = offset - start, min(len(ranked), offset - start + limit) - 1
-        if first > last:  # no match, or a page after the last
+        total = int(db.execute(_SEARCH_COUNT, params).fetchone()[0])
+        if total <= offset:  # no match, or a page after the last
             return [], total
-        low, high = _tied_span([score for score, _ in ranked], first, last)
+        with_hits = prefix and total > PREFIX_LOOKUP_MATCHES
+        window = db.execute(_SEARCH_RANKED_HITS if with_hits else _SEARCH_RANKED, params)
+        ranked: list[sqlite3.Row] = sorted(window, key=lambda row: float(row["score"]))
+        first, last = offset - start, min(len(ranked), offset - start + limit) - 1
+        low, high = _tied_span([row["score"] for row in ranked], first, last)
         if (start > 0 and low == 0) or (len(ranked) == wanted and high == len(ranked) - 1):
             # Equal scores reach past the rows fetched: every match is joined and sorted.
             return db.execute(_SEARCH_ALL, (fts_query, visible, limit, offset)).fetchall(), total
-        scores = {article_id: score for score, article_id in ranked[low : high + 1]}
-        found = db.execute(_SEARCH_PAGE, (fts_query, json.dumps(list(scores)))).fetchall()
+        scores = {row["id"]: row["score"] for row in ranked[low : high + 1]}
+        found = ranked[low : high + 1]
+        if not with_hits:  # looked up by id: titles, dates and snippets
+            ids = json.dumps(list(scores))
+            found = db.execute(_SEARCH_PAGE, {"query": fts_query, "ids": ids}).fetchall()
     found.sort(key=lambda row: (scores[row["id"]], -_ordinal(row["date"]), -row["id"]))
     return found[first - low : last - low + 1], total
 

@@ -18,7 +18,7 @@ from bot.models import FeedSpec, PreparedArticle, TopicLabel
 from bot.store import Store
 from bot.store.feeds import FeedStore
 from bot.store.fts import to_fts_query
-from bot.store.sqlite import _migrations
+from bot.store.sqlite import PREFIX_LOOKUP_MATCHES, _migrations
 
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 BBC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbc-news-summary.jsonl"
@@ -36,9 +36,12 @@ OLD_COUNT = (
 
 
 @pytest.mark.skipif(not BBC.exists(), reason="needs ../shared/data")
+# Snippets looked up for the page, or for prefix searches computed while ranking.
+@pytest.mark.parametrize("lookup_matches", [PREFIX_LOOKUP_MATCHES, 0])
 async def test_search_pages_are_the_ones_the_full_sort_gives_on_the_bbc_archive(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookup_matches: int
 ) -> None:
+    monkeypatch.setattr("bot.store.sqlite.PREFIX_LOOKUP_MATCHES", lookup_matches)
     path = tmp_path / "news.db"
     records = [json.loads(line) for line in BBC.open(encoding="utf-8")]
     async with Store.open(path) as store:
@@ -72,9 +75,11 @@ async def test_search_pages_are_the_ones_the_full_sort_gives_on_the_bbc_archive(
 
 
 @pytest.mark.parametrize("copies", [7, 40])  # fewer, and more, than are fetched past a page
+@pytest.mark.parametrize("words", ["harbour", "harb*"])  # a prefix: snippets while ranking
 async def test_equal_scores_across_a_page_edge_are_ordered_newest_first(
-    store: Store, copies: int
+    store: Store, copies: int, words: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("bot.store.sqlite.PREFIX_LOOKUP_MATCHES", 0)
     # Copies of one text on different days score exactly the same.
     days = random.Random(copies).sample(range(copies), copies)
     await store.save_articles(
@@ -89,7 +94,7 @@ async def test_equal_scores_across_a_page_edge_are_ordered_newest_first(
     )
     newest_first = sorted(days, reverse=True)
     for offset in (0, 5, 10, copies - 2):
-        hits, total = await store.search("harbour", 5, offset)
+        hits, total = await store.search(words, 5, offset)
         assert total == copies
         assert [(hit.date - dt.date(2024, 3, 1)).days for hit in hits] == newest_first[
             offset : offset + 5
