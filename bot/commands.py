@@ -8,7 +8,6 @@ options and returns a Reply; adapters only render.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import difflib
 import logging
@@ -659,10 +658,6 @@ def _health(feed: Feed, next_poll: dt.datetime | None, timezone: dt.tzinfo) -> s
     return " · ".join(parts)
 
 
-async def _no_counts() -> tuple[dict[str, int], int]:
-    return {}, 0
-
-
 class Commands(FeedCommands):
     """Runs commands against the store. One instance serves every adapter."""
 
@@ -882,26 +877,32 @@ class Commands(FeedCommands):
 
     async def topics(self, period: str = "week") -> Reply:
         window = await self.window(period)
-        # Without a period before to compare with, only the most frequent are candidates.
-        shown = TOPIC_CANDIDATES if window.previous_start is None else None
-        before = (
-            self.store.topic_counts(window.previous_start, window.start - dt.timedelta(days=1))
-            if window.previous_start is not None
-            else _no_counts()
-        )
-        # The period and the one before are counted at once, on two read connections.
-        (counts, total), (previous, previous_total) = await asyncio.gather(
-            self.store.topic_counts(window.start, window.end, shown), before
-        )
+        previous: dict[str, int] = {}
+        if window.previous_start is None:
+            # Without a period before to compare with, only the most frequent are candidates.
+            counts, total = await self.store.topic_counts(
+                window.start, window.end, TOPIC_CANDIDATES
+            )
+            scored = [(key, float(count)) for key, count in counts.items()]
+        else:
+            # Topics of one article cannot trend: the store leaves them out of the counts,
+            # not out of the totals the ranking weighs the counts against.
+            trend = await self.store.trending_counts(
+                window.start, window.end, window.previous_start, text.MIN_SUPPORT, TOPICS_SHOWN
+            )
+            counts, previous, total = trend.counts, trend.before, trend.articles
+            scored = text.rank_trending(
+                counts,
+                previous,
+                max(total, trend.mentions),
+                max(trend.articles_before, trend.mentions_before),
+                TOPIC_CANDIDATES,
+            )
         if not counts:
             return Reply(
                 title="No topics yet",
                 text="There is no news in this period. Try /news topics all.",
             )
-        if window.previous_start is None:
-            scored = [(key, float(count)) for key, count in counts.items()]
-        else:
-            scored = text.rank_trending(counts, previous, total, previous_total, TOPIC_CANDIDATES)
         # Names and specific phrases before common nouns ("government", "firm").
         candidate_labels = await self.store.topic_labels([key for key, _ in scored])
         best = text.prefer_specific(scored, candidate_labels)[:TOPICS_SHOWN]

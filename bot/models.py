@@ -237,6 +237,21 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class TrendCounts:
+    """A period's topic counts beside the period before it, as trending compares them."""
+
+    # topic key -> articles: the period's topics of at least a minimum count (or, when few
+    # are, its most frequent), most frequent first, then the ones articles rank higher
+    counts: dict[str, int]
+    before: dict[str, int]  # the same topics' articles in the period before (absent: none)
+    articles: int
+    articles_before: int
+    # Every topic's count summed, the ones left out of `counts` included.
+    mentions: int
+    mentions_before: int
+
+
+@dataclass(frozen=True)
 class StoreStats:
     articles: int
     topics: int

@@ -28,6 +28,7 @@ from bot.models import (
     StoreStats,
     Subscription,
     SubscriptionSpec,
+    TrendCounts,
 )
 
 
@@ -105,6 +106,13 @@ class Articles(Meta, Protocol):
     async def topic_counts(
         self, start: dt.date, end: dt.date, limit: int | None = None
     ) -> tuple[dict[str, int], int]: ...
+
+    async def trending_counts(
+        self, start: dt.date, end: dt.date, before: dt.date, min_count: int, top: int
+    ) -> TrendCounts:
+        """Topics of at least `min_count` articles dated start..end (at least the `top` most
+        frequent), with their counts in before..start-1, and both periods' totals."""
+        ...
 
     async def topic_labels(
         self, keys: Sequence[str], up_to: dt.date | None = None

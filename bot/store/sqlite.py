@@ -30,6 +30,7 @@ from bot.models import (
     StoredArticle,
     StoreStats,
     TopicLabel,
+    TrendCounts,
 )
 from bot.store.fts import search_terms, to_fts_query
 
@@ -514,6 +515,62 @@ class Store:
             ) as cursor:
                 return {row[0]: int(row[1]) for row in await cursor.fetchall()}, total
 
+    async def trending_counts(
+        self, start: dt.date, end: dt.date, before: dt.date, min_count: int, top: int
+    ) -> TrendCounts:
+        """Topics of at least `min_count` articles dated start..end (at least the `top` most
+        frequent), with their counts in before..start-1, and both periods' totals.
+
+        A month has tens of thousands of topic-day rows, most of topics seen once; summing
+        them is the cost. So only the repeated topics are joined to their keys, and the
+        period before is summed at the same time on a second read connection.
+        """
+        (topics, articles, mentions), (earlier, articles_before) = await asyncio.gather(
+            self._frequent_topics(start, end, min_count, top),
+            self._topic_ids_counted(before, start - dt.timedelta(days=1)),
+        )
+        return TrendCounts(
+            counts={key: count for _, key, count in topics},
+            before={key: earlier[topic_id] for topic_id, key, _ in topics if topic_id in earlier},
+            articles=articles,
+            articles_before=articles_before,
+            mentions=mentions,
+            mentions_before=sum(earlier.values()),
+        )
+
+    async def _frequent_topics(
+        self, start: dt.date, end: dt.date, min_count: int, top: int
+    ) -> tuple[list[tuple[int, str, int]], int, int]:
+        """(id, key, articles) of the period's topics of at least `min_count` articles, or
+        else of its `top` most frequent; and its articles and topic mentions."""
+        async with self._reading() as db:
+            async with db.execute(_FREQUENT_TOPICS, (*_days(start, end), min_count, -1)) as cursor:
+                rows = list(await cursor.fetchall())
+            if len(rows) < top:  # few repeated topics: the most frequent ones, seen once or not
+                async with db.execute(_FREQUENT_TOPICS, (*_days(start, end), 1, top)) as cursor:
+                    rows = list(await cursor.fetchall())
+            async with db.execute(_PERIOD_TOTALS, _days(start, end)) as cursor:
+                totals = await cursor.fetchone()
+        assert totals is not None
+        topics = [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+        return topics, int(totals[0]), int(totals[1])
+
+    async def _topic_ids_counted(self, start: dt.date, end: dt.date) -> tuple[dict[int, int], int]:
+        """topic id -> articles dated start..end, and how many articles those days have."""
+        async with self._reading() as db:
+            async with db.execute(
+                "SELECT topic_id, sum(articles) FROM topic_days WHERE day BETWEEN ? AND ?"
+                " GROUP BY topic_id",
+                _days(start, end),
+            ) as cursor:
+                counts = {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
+            async with db.execute(
+                "SELECT total(articles) FROM article_days WHERE day BETWEEN ? AND ?",
+                _days(start, end),
+            ) as cursor:
+                row = await cursor.fetchone()
+        return counts, int(row[0]) if row else 0
+
     async def topic_labels(
         self, keys: Sequence[str], up_to: dt.date | None = None
     ) -> dict[str, str]:
@@ -783,6 +840,21 @@ _TOPIC_ARTICLES = (
 _TOPIC_ARTICLES_BY_DAY = (
     "SELECT a.* FROM articles a CROSS JOIN article_topics at ON at.article_id = a.id"
     " AND at.topic_id = (SELECT id FROM topics WHERE key = ?3) WHERE a.date BETWEEN ?1 AND ?2"
+)
+
+
+# A period's topics of at least ?3 articles (?1..?2 days; ?4 rows, -1 all), grouped
+# before the join so that only those are joined to their keys, in topic_counts' order.
+_FREQUENT_TOPICS = (
+    "SELECT t.id, t.key, g.n FROM (SELECT topic_id, sum(articles) AS n,"
+    " sum(rank_sum) AS ranks FROM topic_days WHERE day BETWEEN ?1 AND ?2"
+    " GROUP BY topic_id HAVING n >= ?3) g JOIN topics t ON t.id = g.topic_id"
+    " ORDER BY g.n DESC, g.ranks * 1.0 / g.n, t.key LIMIT ?4"
+)
+# A period's articles, and its topic mentions (every topic's count summed).
+_PERIOD_TOTALS = (
+    "SELECT (SELECT total(articles) FROM article_days WHERE day BETWEEN ?1 AND ?2),"
+    " (SELECT total(articles) FROM topic_days WHERE day BETWEEN ?1 AND ?2)"
 )
 
 

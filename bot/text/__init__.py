@@ -4,13 +4,14 @@ from bot.text.digest import DigestInput, DigestSentence, digest
 from bot.text.sentences import split_sentences
 from bot.text.summary import summarize
 from bot.text.topics import canonical_key, extract_topics, topic_matches
-from bot.text.trending import prefer_specific, rank_trending
+from bot.text.trending import MIN_SUPPORT, prefer_specific, rank_trending
 
 # Bump when summarize() or extract_topics() give different output for the same article:
 # stored summaries and topics are then recomputed at the next ingest.
 PIPELINE_VERSION = 5
 
 __all__ = [
+    "MIN_SUPPORT",
     "PIPELINE_VERSION",
     "DigestInput",
     "DigestSentence",

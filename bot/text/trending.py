@@ -58,21 +58,32 @@ def rank_trending(
     n1 = max(current_total, sum(max(0, c) for c in current.values()), 0)
     n2 = max(previous_total, sum(max(0, c) for c in previous.values()), 0)
     scored: list[tuple[str, float, int]] = []
+    # Thousands of topics share a few hundred (now, before) pairs: each is scored once.
+    scores: dict[tuple[int, int], float | None] = {}
     for topic, raw in current.items():
         a = max(0, raw)
         if a < MIN_SUPPORT:
             continue
         b = min(max(0, previous.get(topic, 0)), n2)
-        # Add-half smoothing so that a topic absent before is not infinitely surprising; with
-        # no previous window at all every topic is new and ranks by its current count.
-        rate_now = (a + 0.5) / (n1 + 1.0)
-        rate_before = (b + 0.5) / (n2 + 1.0)
-        if n2 > 0 and rate_now <= rate_before:
-            continue
-        score = g_statistic(a, b, n1, n2) if n2 > 0 else float(a)
-        scored.append((topic, score, a))
+        if (a, b) not in scores:
+            scores[a, b] = _rise(a, b, n1, n2)
+        score = scores[a, b]
+        if score is not None:
+            scored.append((topic, score, a))
     scored.sort(key=lambda t: (-t[1], -t[2], t[0]))
     return [(topic, round(score, 6)) for topic, score, _ in scored[:limit]]
+
+
+def _rise(a: int, b: int, n1: int, n2: int) -> float | None:
+    """The trending score of `a` mentions of `n1` now against `b` of `n2` before, or None
+    when the topic did not rise."""
+    # Add-half smoothing so that a topic absent before is not infinitely surprising; with
+    # no previous window at all every topic is new and ranks by its current count.
+    rate_now = (a + 0.5) / (n1 + 1.0)
+    rate_before = (b + 0.5) / (n2 + 1.0)
+    if n2 > 0 and rate_now <= rate_before:
+        return None
+    return g_statistic(a, b, n1, n2) if n2 > 0 else float(a)
 
 
 def specificity(label: str) -> float:
