@@ -7,6 +7,7 @@ each call takes a pooled connection for its own statement or transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -24,6 +25,7 @@ from bot.models import (
     SearchHit,
     StoredArticle,
     StoreStats,
+    TrendCounts,
 )
 from bot.store.fts import search_terms
 from bot.store.postgres.faults import FaultMappingPool
@@ -103,12 +105,9 @@ def _row_article(row: asyncpg.Record) -> StoredArticle:
 
 
 _ARTICLE = "a.id, a.title, a.date, a.body, a.source, a.summary, a.ingested_at, a.url, a.author"
-# A topic members may see: one of its articles is dated up to the day given.
-_SHOWN_TOPIC = (
-    "EXISTS (SELECT 1 FROM article_topics at JOIN articles a ON a.id = at.article_id"
-    " WHERE at.topic_id = topics.id AND a.date <= {})"
-)
-_TOPIC_ARTICLES = "(SELECT count(*) FROM article_topics WHERE topic_id = topics.id)"
+# A topic members may see: one of its articles is dated up to the day given (one look in
+# the topic's day counts).
+_SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= {})"
 # ts_rank weights for {D, C, B, A}: a title match counts five times a body match, as the
 # SQLite store's bm25(5.0, 1.0).
 _WEIGHTS = "'{0.1, 0.2, 0.2, 1.0}'::float4[]"
@@ -117,6 +116,36 @@ _TITLE_SEARCH = "setweight(to_tsvector('newsbot', title), 'A')"
 _HEADLINE = (
     "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ',"
     " MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=…'"
+)
+
+
+# A period's topics of at least $3 articles ($1..$2; $4 rows, NULL all), grouped before
+# the join so that only those are joined to their keys: most frequent first, then the ones
+# articles rank higher, then by key.
+_FREQUENT_TOPICS = (
+    "SELECT t.id, t.key, g.n FROM (SELECT topic_id, sum(articles) AS n,"
+    " sum(rank_sum) AS ranks FROM topic_days WHERE day BETWEEN $1 AND $2"
+    " GROUP BY topic_id HAVING sum(articles) >= $3) g JOIN topics t ON t.id = g.topic_id"
+    " ORDER BY g.n DESC, g.ranks::float8 / g.n, t.key LIMIT $4"
+)
+# A period's articles, and its topic mentions (every topic's count summed).
+_PERIOD_TOTALS = (
+    "SELECT (SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2),"
+    " (SELECT coalesce(sum(articles), 0) FROM topic_days WHERE day BETWEEN $1 AND $2)"
+)
+# The $2 topics with most articles dated up to $1, from the all-time totals less the
+# articles held until a later day. Holding can lower a topic by any amount, so the topics
+# read are those down to the count of the ($2 + number of held topics)-th, ties included.
+_MOST_FREQUENT_TOPICS = (
+    "WITH held AS (SELECT topic_id, sum(articles) AS n, sum(rank_sum) AS ranks"
+    "  FROM topic_days WHERE day > $1 GROUP BY topic_id),"
+    " least AS (SELECT coalesce((SELECT articles FROM topics ORDER BY articles DESC"
+    "  OFFSET greatest($2 + (SELECT count(*) FROM held) - 1, 0) LIMIT 1), 0) AS n)"
+    " SELECT t.key, t.articles - coalesce(h.n, 0) AS n,"
+    " (t.rank_sum - coalesce(h.ranks, 0))::float8 / (t.articles - coalesce(h.n, 0)) AS rank"
+    " FROM topics t LEFT JOIN held h ON h.topic_id = t.id, least"
+    " WHERE t.articles >= least.n AND t.articles - coalesce(h.n, 0) > 0"
+    " ORDER BY n DESC, rank, t.key LIMIT $2"
 )
 
 
@@ -218,6 +247,7 @@ class PostgresStore:
         results: list[IngestResult] = []
         saved: list[tuple[int, PreparedArticle]] = []
         async with self.transaction() as db:
+            await _take_counts_lock(db)
             for item in items:
                 result = await _save_one(db, item, now)
                 results.append(result)
@@ -228,6 +258,7 @@ class PostgresStore:
 
     async def update_derived(self, items: Sequence[PreparedArticle]) -> None:
         async with self.transaction() as db:
+            await _take_counts_lock(db)
             await db.executemany(
                 "UPDATE articles SET summary = $1 WHERE id = $2",
                 [(_summary(item), item.article.id) for item in items],
@@ -331,21 +362,66 @@ class PostgresStore:
     ) -> tuple[dict[str, int], int]:
         """How many articles dated start..end carry each topic key (the `limit` most
         frequent, or all; most frequent first, then the most prominent), and how many
-        articles."""
+        articles: from the counts kept per day, or for the most frequent of all time, from
+        the totals kept per topic."""
         async with self.pool.acquire() as db:
             total = await db.fetchval(
-                "SELECT count(*) FROM articles WHERE date BETWEEN $1 AND $2", start, end
-            )
-            rows = await db.fetch(
-                "SELECT t.key, count(*) AS n FROM article_topics at"
-                " JOIN articles a ON a.id = at.article_id JOIN topics t ON t.id = at.topic_id"
-                " WHERE a.date BETWEEN $1 AND $2 GROUP BY t.id"
-                " ORDER BY n DESC, sum(at.rank)::float8 / count(*), t.key LIMIT $3",
+                "SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2",
                 start,
                 end,
-                limit,
             )
+            if limit is not None and start == dt.date.min:
+                rows = await db.fetch(_MOST_FREQUENT_TOPICS, end, limit)
+            else:
+                rows = await db.fetch(_FREQUENT_TOPICS, start, end, 1, limit)
         return {row["key"]: int(row["n"]) for row in rows}, int(total)
+
+    async def trending_counts(
+        self, start: dt.date, end: dt.date, before: dt.date, min_count: int, top: int
+    ) -> TrendCounts:
+        """Topics of at least `min_count` articles dated start..end (at least the `top` most
+        frequent), with their counts in before..start-1, and both periods' totals."""
+        (topics, articles, mentions), (earlier, articles_before) = await asyncio.gather(
+            self._frequent_topics(start, end, min_count, top),
+            self._topic_ids_counted(before, start - dt.timedelta(days=1)),
+        )
+        return TrendCounts(
+            counts={key: count for _, key, count in topics},
+            before={key: earlier[topic_id] for topic_id, key, _ in topics if topic_id in earlier},
+            articles=articles,
+            articles_before=articles_before,
+            mentions=mentions,
+            mentions_before=sum(earlier.values()),
+        )
+
+    async def _frequent_topics(
+        self, start: dt.date, end: dt.date, min_count: int, top: int
+    ) -> tuple[list[tuple[int, str, int]], int, int]:
+        """(id, key, articles) of the period's topics of at least `min_count` articles, or
+        else of its `top` most frequent; and its articles and topic mentions."""
+        async with self.pool.acquire() as db:
+            rows = await db.fetch(_FREQUENT_TOPICS, start, end, min_count, None)
+            if len(rows) < top:  # few repeated topics: the most frequent ones, seen once or not
+                rows = await db.fetch(_FREQUENT_TOPICS, start, end, 1, top)
+            totals = await db.fetchrow(_PERIOD_TOTALS, start, end)
+        topics = [(int(row["id"]), str(row["key"]), int(row["n"])) for row in rows]
+        return topics, int(totals[0]), int(totals[1])
+
+    async def _topic_ids_counted(self, start: dt.date, end: dt.date) -> tuple[dict[int, int], int]:
+        """topic id -> articles dated start..end, and how many articles those days have."""
+        async with self.pool.acquire() as db:
+            rows = await db.fetch(
+                "SELECT topic_id, sum(articles) FROM topic_days WHERE day BETWEEN $1 AND $2"
+                " GROUP BY topic_id",
+                start,
+                end,
+            )
+            articles = await db.fetchval(
+                "SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2",
+                start,
+                end,
+            )
+        return {int(row[0]): int(row[1]) for row in rows}, int(articles)
 
     async def topic_labels(
         self, keys: Sequence[str], up_to: dt.date | None = None
@@ -365,7 +441,7 @@ class PostgresStore:
         if len(word) > MAX_PATTERN_CHARS or not _storable(word):
             return []
         rows = await self.pool.fetch(
-            f"SELECT key, label, {_TOPIC_ARTICLES} AS articles FROM topics"
+            "SELECT key, label, articles FROM topics"
             f" WHERE key LIKE $1 ESCAPE '\\' AND {_SHOWN_TOPIC.format('$2')}"
             " ORDER BY articles DESC, id LIMIT $3",
             f"%{_like_escape(word)}%",
@@ -419,7 +495,7 @@ class PostgresStore:
             " ORDER BY CASE WHEN lower(label) = lower($4) THEN 0"
             "               WHEN label ILIKE $5 ESCAPE '\\' THEN 1"
             "               WHEN label ILIKE $6 ESCAPE '\\' THEN 2 ELSE 3 END,"
-            f" {_TOPIC_ARTICLES} DESC, label LIMIT $7",
+            " articles DESC, label LIMIT $7",
             f"%{escaped}%",
             max_label_chars,
             _visible(up_to),
@@ -528,15 +604,28 @@ async def _replace_topics(
         "INSERT INTO topics (key, label) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
         [(topic.key, topic.label) for _, item in saved for topic in item.topics],
     )
-    await db.executemany(
+    # One statement, so the counts' triggers run once for the batch; of two labels with
+    # one key, the first (the higher rank) is kept.
+    rows = [
+        (article_id, rank, topic.key)
+        for article_id, item in saved
+        for rank, topic in enumerate(item.topics, start=1)
+    ]
+    await db.execute(
         "INSERT INTO article_topics (article_id, topic_id, rank)"
-        " SELECT $1, id, $2 FROM topics WHERE key = $3 ON CONFLICT DO NOTHING",
-        [
-            (article_id, rank, topic.key)
-            for article_id, item in saved
-            for rank, topic in enumerate(item.topics, start=1)
-        ],
+        " SELECT v.article_id, t.id, v.rank"
+        " FROM unnest($1::bigint[], $2::integer[], $3::text[]) AS v (article_id, rank, key)"
+        " JOIN topics t ON t.key = v.key ORDER BY v.article_id, v.rank ON CONFLICT DO NOTHING",
+        [row[0] for row in rows],
+        [row[1] for row in rows],
+        [row[2] for row in rows],
     )
+
+
+async def _take_counts_lock(db: asyncpg.Connection) -> None:
+    """Wait for any other process writing articles: the topic counts' triggers take this
+    lock too, and taking it before the first write keeps two writers from deadlocking."""
+    await db.execute("SELECT newsbot_counts_lock()")
 
 
 async def _migrate(db: asyncpg.Connection, where: str) -> None:
