@@ -595,11 +595,24 @@ class Store:
         if len(word) > MAX_PATTERN_CHARS:
             return []  # no topic is that long, and SQLite refuses such LIKE patterns
         pattern = f"%{_like_escape(word)}%"
+        # From three characters on, the trigram index narrows the keys to read (LIKE still
+        # decides); FTS5 reads a NUL as a string's end, and no key holds one.
+        indexed = len(word) >= 3 and "\x00" not in word
         async with self._query(
             "SELECT key, label, articles FROM topics"
             f" WHERE key LIKE ? ESCAPE '\\' AND {_SHOWN_TOPIC}"
-            " ORDER BY articles DESC, id LIMIT ?",
-            (pattern, _visible(up_to), limit),
+            + (
+                " AND id IN (SELECT rowid FROM topic_keys WHERE topic_keys MATCH ?)"
+                if indexed
+                else " AND ? IS NULL"
+            )
+            + " ORDER BY articles DESC, id LIMIT ?",
+            (
+                pattern,
+                _visible(up_to),
+                '"' + word.replace('"', '""') + '"' if indexed else None,
+                limit,
+            ),
         ) as cursor:
             return [(row[0], row[1], int(row[2])) async for row in cursor]
 

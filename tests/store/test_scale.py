@@ -308,6 +308,36 @@ async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
         assert await store.topic_label_matches("at", 25, 100) == ["NATO"]
 
 
+async def test_topic_lookup_finds_keys_stored_before_the_trigram_index(tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    with sqlite3.connect(path) as db:
+        for number, _, sql in _migrations():
+            if number < 10:
+                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.execute(
+            "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
+            " updated_at) VALUES (1, 'a.txt', 't', '2024-01-01', 'b', 'h', 'x', 'x')"
+        )
+        keys = [("gordon brown", "Gordon Brown"), ("brownies", "Brownies"), ("nato", "NATO")]
+        db.executemany("INSERT INTO topics (key, label) VALUES (?, ?)", keys)
+        db.execute("INSERT INTO article_topics SELECT 1, id, id FROM topics")
+        # since migration 009 the store counts new article topics, not a trigger
+        db.execute("INSERT INTO topic_days SELECT '2024-01-01', id, 1, id FROM topics")
+        db.execute("UPDATE topics SET articles = 1, rank_sum = id")
+    async with Store.open(path) as store:
+        await store.save_articles(
+            [with_topics("b.txt", dt.date(2024, 1, 1), ["Eyebrow", "Brownies"])]
+        )
+        # most used first; the new key is found as well as the old ones
+        assert [key for key, _, _ in await store.topics_like("brow", 5)] == [
+            "brownies",
+            "gordon brown",
+            "eyebrow",
+        ]
+        assert await store.topics_like("brownie", 5, up_to=dt.date(2023, 1, 1)) == []
+        assert [key for key, _, _ in await store.topics_like("at", 5)] == ["nato"]
+
+
 async def test_a_topics_newest_articles_are_the_ones_a_full_join_gives(store: Store) -> None:
     rng = random.Random(9)
     await store.save_articles(some_articles(rng, 80, "a"))
