@@ -128,6 +128,13 @@ _FREQUENT_TOPICS = (
     " GROUP BY topic_id HAVING sum(articles) >= $3) g JOIN topics t ON t.id = g.topic_id"
     " ORDER BY g.n DESC, g.ranks::float8 / g.n, t.key LIMIT $4"
 )
+# The newest day ($2..$3) from which on topic $1 has $4 articles (NULL: fewer than that).
+_NEWEST_DAY_OF_TOPIC = (
+    "SELECT day FROM (SELECT d.day, sum(d.articles) OVER (ORDER BY d.day DESC) AS running"
+    " FROM topic_days d JOIN topics t ON t.id = d.topic_id"
+    " WHERE t.key = $1 AND d.day BETWEEN $2 AND $3) days"
+    " WHERE running >= $4 ORDER BY day DESC LIMIT 1"
+)
 # A period's articles, and its topic mentions (every topic's count summed).
 _PERIOD_TOTALS = (
     "SELECT (SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2),"
@@ -346,12 +353,15 @@ class PostgresStore:
             sql = f"SELECT {_ARTICLE} FROM articles a WHERE a.date BETWEEN $1 AND $2"
             args: tuple[object, ...] = (start, end)
         else:
+            # The topic's day counts say from which day on its newest `limit` articles lie,
+            # so a topic in thousands of articles reads only about `limit` of them.
+            first = await self.pool.fetchval(_NEWEST_DAY_OF_TOPIC, topic_key, start, end, limit)
             sql = (
                 f"SELECT {_ARTICLE} FROM articles a JOIN article_topics at"
                 " ON at.article_id = a.id JOIN topics t ON t.id = at.topic_id"
                 " WHERE a.date BETWEEN $1 AND $2 AND t.key = $3"
             )
-            args = (start, end, topic_key)
+            args = (max(start, first or start), end, topic_key)
         rows = await self.pool.fetch(
             sql + f" ORDER BY a.date DESC, a.id DESC LIMIT ${len(args) + 1}", *args, limit
         )
