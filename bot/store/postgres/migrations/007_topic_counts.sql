@@ -28,12 +28,9 @@ ALTER TABLE topics ADD COLUMN articles integer NOT NULL DEFAULT 0,
                    ADD COLUMN rank_sum bigint NOT NULL DEFAULT 0;
 CREATE INDEX topics_by_articles ON topics (articles DESC);
 
--- Topic keys and labels indexed by trigrams, so a lookup (`/news topic putin`: keys that
--- contain "putin") and autocomplete (labels that contain what was typed) do not read
--- every topic of a big archive (SQLite migration 008 does this for labels).
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- Topic keys indexed by trigrams, so a lookup (`/news topic putin`: keys that contain
+-- "putin") does not read every topic of a big archive (labels have theirs, migration 006).
 CREATE INDEX topics_key_trigrams ON topics USING gin (key gin_trgm_ops);
-CREATE INDEX topics_label_trigrams ON topics USING gin (label gin_trgm_ops);
 
 -- Processes that write articles at once would take the same counts' rows in different
 -- orders and deadlock; they take turns instead (they would wait on the busiest topics'
