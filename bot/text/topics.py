@@ -482,34 +482,24 @@ def _token_strings(sentence: str) -> list[str]:
     """``_TOKEN.findall(sentence)``, chunk by chunk.
 
     No token spans white space, so a sentence's tokens are those of its space-separated
-    chunks (``_chunk_token_strings``)."""
-    return list(chain.from_iterable(map(_chunk_token_strings, sentence.split())))
+    chunks, and most chunks are one token ("profits") or one and a punctuation mark
+    ("profits,"): str methods tell those apart for much less than the regex costs."""
+    tokens: list[str] = []
+    for chunk in sentence.split():
+        if chunk.isalnum():  # what [^\W_]++ matches
+            tokens.append(chunk)
+        elif chunk[:-1].isalnum() and not chunk[-1].isalnum() and chunk[-1] != "_":
+            tokens.append(chunk[:-1])  # a final ' . - joins nothing: a token of its own
+            tokens.append(chunk[-1])
+        else:
+            tokens += _TOKEN.findall(chunk)
+    return tokens
 
-
-def _chunk_token_strings(chunk: str) -> list[str]:
-    """``_TOKEN.findall(chunk)`` of one chunk without white space.
-
-    Most chunks are one token ("profits") or one and a punctuation mark ("profits,"): str
-    methods tell those apart for much less than the regex costs."""
-    if chunk.isalnum():  # what [^\W_]++ matches
-        return [chunk]
-    if chunk[:-1].isalnum() and not chunk[-1].isalnum() and chunk[-1] != "_":
-        return [chunk[:-1], chunk[-1]]  # a final ' . - joins nothing: a token of its own
-    return _TOKEN.findall(chunk)
-
-
-# The tokens of each chunk: words recur far more often than they are new, and one lookup
-# per chunk costs less than telling its tokens apart and looking each of them up.
-_CHUNK_TOKENS: Final = Memo[str, tuple[_Tok, ...]](
-    lambda chunk: tuple(map(_tok, _chunk_token_strings(chunk))), size=1 << 17
-)
-_chunk_tokens: Final = _CHUNK_TOKENS.__getitem__
 
 # The tokens of recent sentences: the summariser and the topic extractor both read every
 # sentence of an article, so each is tokenised once.
 _SENTENCE_TOKENS: Final = Memo[str, tuple[_Tok, ...]](
-    lambda sentence: tuple(chain.from_iterable(map(_chunk_tokens, sentence.split()))),
-    size=1 << 12,
+    lambda sentence: tuple(map(_tok, _token_strings(sentence))), size=1 << 12
 )
 _tokens_of: Final = _SENTENCE_TOKENS.__getitem__
 _TERMS: Final = attrgetter("terms")
