@@ -311,19 +311,22 @@ class PostgresStore:
         self, user_query: str, limit: int, offset: int = 0, up_to: dt.date | None = None
     ) -> tuple[list[SearchHit], int]:
         """Ranked hits (ts_rank, titles above bodies; newest first among equals) and the
-        total number of matches. Any user text is safe: each word is quoted first."""
+        total number of matches. Any user text is safe: each word is quoted first.
+        Every match is ranked and counted as (id, date, score) alone; titles and bodies
+        are read for the page only, so a common word's matches are not carried whole."""
         text = to_tsquery_text(user_query)
         if text is None:
             return [], 0
         rows = await self.pool.fetch(
             "WITH q AS (SELECT to_tsquery('newsbot', $1) AS query),"
-            " page AS (SELECT a.id, a.title, a.date, a.body,"
+            " page AS (SELECT a.id, a.date,"
             f"  ts_rank({_WEIGHTS}, a.search, q.query) AS score, count(*) OVER () AS total"
             "  FROM articles a, q WHERE a.search @@ q.query AND a.date <= $2"
             "  ORDER BY score DESC, a.date DESC, a.id DESC LIMIT $3 OFFSET $4)"
-            " SELECT page.id, page.title, page.date, page.total,"
-            f" ts_headline('newsbot', page.body, q.query, {_HEADLINE}) AS snippet"
-            " FROM page, q ORDER BY page.score DESC, page.date DESC, page.id DESC",
+            " SELECT page.id, a.title, page.date, page.total,"
+            f" ts_headline('newsbot', a.body, q.query, {_HEADLINE}) AS snippet"
+            " FROM page JOIN articles a ON a.id = page.id, q"
+            " ORDER BY page.score DESC, page.date DESC, page.id DESC",
             text,
             _visible(up_to),
             limit,
