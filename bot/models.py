@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,9 @@ class SearchHit:
     snippet: str
 
 
+TopicId = TypeVar("TopicId")  # how a store names its topics: int or text
+
+
 @dataclass(frozen=True)
 class TrendCounts:
     """A period's topic counts beside the period before it, as trending compares them."""
@@ -249,6 +253,25 @@ class TrendCounts:
     # Every topic's count summed, the ones left out of `counts` included.
     mentions: int
     mentions_before: int
+
+    @classmethod
+    def of_topics(
+        cls,
+        topics: Sequence[tuple[TopicId, str, int]],
+        earlier: Mapping[TopicId, int],
+        periods: tuple[int, int],
+        mentions: int,
+    ) -> TrendCounts:
+        """From (topic id, key, articles) of the period, articles by topic id in the period
+        before, both periods' article totals and the period's topic mentions."""
+        return cls(
+            counts={key: count for _, key, count in topics},
+            before={key: earlier[topic_id] for topic_id, key, _ in topics if topic_id in earlier},
+            articles=periods[0],
+            articles_before=periods[1],
+            mentions=mentions,
+            mentions_before=sum(earlier.values()),
+        )
 
 
 @dataclass(frozen=True)

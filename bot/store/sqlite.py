@@ -529,15 +529,8 @@ class Store:
             self._frequent_topics(start, end, min_count, top),
             self._topic_ids_counted(before, start - dt.timedelta(days=1)),
         )
-        ids = [(str(topic_id), key) for topic_id, key, _ in topics]
-        return TrendCounts(
-            counts={key: count for _, key, count in topics},
-            before={key: earlier[topic_id] for topic_id, key in ids if topic_id in earlier},
-            articles=articles,
-            articles_before=articles_before,
-            mentions=mentions,
-            mentions_before=sum(earlier.values()),
-        )
+        by_text_id = [(str(topic_id), key, count) for topic_id, key, count in topics]
+        return TrendCounts.of_topics(by_text_id, earlier, (articles, articles_before), mentions)
 
     async def _frequent_topics(
         self, start: dt.date, end: dt.date, min_count: int, top: int

@@ -398,14 +398,7 @@ class PostgresStore:
             self._frequent_topics(start, end, min_count, top),
             self._topic_ids_counted(before, start - dt.timedelta(days=1)),
         )
-        return TrendCounts(
-            counts={key: count for _, key, count in topics},
-            before={key: earlier[topic_id] for topic_id, key, _ in topics if topic_id in earlier},
-            articles=articles,
-            articles_before=articles_before,
-            mentions=mentions,
-            mentions_before=sum(earlier.values()),
-        )
+        return TrendCounts.of_topics(topics, earlier, (articles, articles_before), mentions)
 
     async def _frequent_topics(
         self, start: dt.date, end: dt.date, min_count: int, top: int
