@@ -292,22 +292,19 @@ def main(argv: list[str] | None = None) -> int:
         return rows if args.half is None else rows[args.half == "odd" :: 2]
 
     rows: list[tuple[str, str, str, float]] = []
-    if args.only in (None, "bbc"):
-        if not BBC.exists():
-            print(f"skip BBC: {BBC} not found")
-        else:
-            try:
-                rows += eval_bbc(records(BBC))
-            except ImportError as exc:
-                print(f"skip BBC: {exc} (pip install rouge-score)")
-    if args.only in (None, "cnndm"):
-        if not CNNDM.exists():
-            print(f"skip CNN/DM: {CNNDM} not found")
-        else:
-            try:
-                rows += eval_cnndm(records(CNNDM))
-            except ImportError as exc:
-                print(f"skip CNN/DM: {exc} (pip install rouge-score)")
+    for name, label, path, evaluate in (
+        ("bbc", "BBC", BBC, eval_bbc),
+        ("cnndm", "CNN/DM", CNNDM, eval_cnndm),
+    ):
+        if args.only not in (None, name):
+            continue
+        if not path.exists():
+            print(f"skip {label}: {path} not found")
+            continue
+        try:
+            rows += evaluate(records(path))
+        except ImportError as exc:
+            print(f"skip {label}: {exc} (pip install rouge-score)")
     if args.only in (None, "kpcrowd"):
         if not KPCROWD.exists():
             print(f"skip KPCrowd: {KPCROWD} not found")
