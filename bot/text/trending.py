@@ -3,6 +3,7 @@ of them people would pick: names and specific phrases before common nouns."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -55,23 +56,32 @@ def rank_trending(
     """
     if limit <= 0:
         return []
-    n1 = max(current_total, sum(max(0, c) for c in current.values()), 0)
-    n2 = max(previous_total, sum(max(0, c) for c in previous.values()), 0)
-    scored: list[tuple[str, float, int]] = []
-    # Thousands of topics share a few hundred (now, before) pairs: each is scored once.
-    scores: dict[tuple[int, int], float | None] = {}
+    n1 = max(current_total, sum(c for c in current.values() if c > 0))
+    n2 = max(previous_total, sum(c for c in previous.values() if c > 0))
+    # Thousands of topics share a few hundred (now, before) pairs: each pair is scored
+    # once, and only the topics of the best pairs are sorted by name.
+    by_pair: dict[tuple[int, int], list[str]] = {}
     for topic, raw in current.items():
-        a = max(0, raw)
-        if a < MIN_SUPPORT:
+        if raw < MIN_SUPPORT:
             continue
-        b = min(max(0, previous.get(topic, 0)), n2)
-        if (a, b) not in scores:
-            scores[a, b] = _rise(a, b, n1, n2)
-        score = scores[a, b]
-        if score is not None:
-            scored.append((topic, score, a))
-    scored.sort(key=lambda t: (-t[1], -t[2], t[0]))
-    return [(topic, round(score, 6)) for topic, score, _ in scored[:limit]]
+        pair = (raw, min(max(0, previous.get(topic, 0)), n2))
+        if pair in by_pair:
+            by_pair[pair].append(topic)
+        else:
+            by_pair[pair] = [topic]
+    scored = [
+        (score, a, topics)
+        for (a, b), topics in by_pair.items()
+        if (score := _rise(a, b, n1, n2)) is not None
+    ]
+    scored.sort(key=lambda s: (-s[0], -s[1]))
+    ranked: list[tuple[str, float]] = []
+    for (score, _), tied in itertools.groupby(scored, key=lambda s: (s[0], s[1])):
+        if len(ranked) >= limit:
+            break
+        names = sorted(topic for _, _, topics in tied for topic in topics)
+        ranked.extend((topic, round(score, 6)) for topic in names)
+    return ranked[:limit]
 
 
 def _rise(a: int, b: int, n1: int, n2: int) -> float | None:

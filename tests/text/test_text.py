@@ -21,6 +21,7 @@ from bot.text import (
     topic_matches,
 )
 from bot.text.summary import FEATURES, WEIGHTS, features, rows
+from bot.text.trending import MIN_SUPPORT, _rise
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "2024-12-04-rutte-putin-no-interest-in-peace.txt"
@@ -290,6 +291,47 @@ def test_trending_prefers_unusual_over_big() -> None:
     assert "one-off" not in names  # below minimum support
     assert rank_trending({}, {}, 0, 0) == []
     assert len(rank_trending({f"t{i}": 5 for i in range(30)}, {}, 150, 0, limit=4)) == 4
+
+
+def test_trending_ties_go_to_the_bigger_count_then_the_name() -> None:
+    # With no period before, a topic scores its count: three tie at 4, the limit cuts them.
+    current = {"zeta": 4, "beta": 4, "alpha": 4, "gamma": 6, "delta": 2}
+    assert rank_trending(current, {}, 20, 0, limit=3) == [
+        ("gamma", 6.0),
+        ("alpha", 4.0),
+        ("beta", 4.0),
+    ]
+    # The same counts now and before give the same score: by name; more before ranks lower.
+    tied = rank_trending({"c": 5, "b": 5, "a": 5}, {"a": 1, "b": 1, "c": 3}, 100, 100)
+    assert [name for name, _ in tied] == ["a", "b", "c"]
+    assert tied[0][1] == tied[1][1] > tied[2][1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    current=st.dictionaries(st.sampled_from("abcdefghij"), st.integers(-1, 6), max_size=10),
+    previous=st.dictionaries(st.sampled_from("abcdefghij"), st.integers(-1, 6), max_size=10),
+    totals=st.tuples(st.integers(-1, 60), st.integers(-1, 60)),
+    limit=st.integers(-1, 12),
+)
+def test_trending_ranks_every_topic_by_its_own_score(
+    current: dict[str, int],
+    previous: dict[str, int],
+    totals: tuple[int, int],
+    limit: int,
+) -> None:
+    """Scoring each (now, before) pair once ranks as scoring every topic would."""
+    n1 = max(totals[0], sum(max(0, c) for c in current.values()))
+    n2 = max(totals[1], sum(max(0, c) for c in previous.values()))
+    every = []
+    for topic, count in current.items():
+        before = min(max(0, previous.get(topic, 0)), n2)
+        score = _rise(count, before, n1, n2) if count >= MIN_SUPPORT else None
+        if score is not None:
+            every.append((topic, score, count))
+    every.sort(key=lambda t: (-t[1], -t[2], t[0]))
+    expected = [(topic, round(score, 6)) for topic, score, _ in every[: max(limit, 0)]]
+    assert rank_trending(current, previous, *totals, limit=limit) == expected
 
 
 @pytest.mark.skipif(not BBC.exists(), reason="../shared/data/bbc-news-summary.jsonl absent")
