@@ -914,7 +914,9 @@ class Commands(FeedCommands):
                 break
             if key not in seen:
                 ranked.append((key, count))
-        labels = await self.store.topic_labels([key for key, _ in ranked])
+        # Only the topics filled up with may lack their label yet.
+        missing = [key for key, _ in ranked if key not in candidate_labels]
+        labels = candidate_labels | (await self.store.topic_labels(missing) if missing else {})
         items = []
         for key, count in ranked:
             detail = f"{count} article{'s' if count != 1 else ''}"
