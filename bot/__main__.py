@@ -15,14 +15,13 @@ import os
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
 from bot.adapters.console.chat import respond, run_chat
 from bot.adapters.console.publisher import ConsolePublisher
 from bot.adapters.console.render import render
-from bot.adapters.http import AiohttpFetcher
 from bot.commands import Commands
 from bot.config import (
     AdminConfig,
@@ -42,7 +41,6 @@ from bot.ingest.discover import SETTLE_SECONDS
 from bot.ingest.seed import IngestError, parse_date
 from bot.ingest.service import IngestReport, ProblemLog, ingest_paths, refresh_derived
 from bot.ports import Publisher
-from bot.scheduler import NewsScheduler
 from bot.store import StoreError
 from bot.store.backends import (
     database_health,
@@ -53,7 +51,9 @@ from bot.store.backends import (
     shared_pace_of,
 )
 from bot.store.ports import Articles
-from bot.store.postgres.copy import copy_archive
+
+if TYPE_CHECKING:
+    from bot.scheduler import NewsScheduler
 
 log = logging.getLogger("newsbot")
 
@@ -208,6 +208,11 @@ async def run_all(runners: Sequence[Coroutine[Any, Any, None]]) -> None:
 
 
 async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `ask` and `ingest` start faster without the HTTP
+    # client and the scheduler they never use.
+    from bot.adapters.http import AiohttpFetcher
+    from bot.scheduler import NewsScheduler
+
     settings = Settings.from_env()
     async with open_store(database_location(config)) as store:
         problems = ProblemLog()
@@ -255,6 +260,8 @@ async def cmd_run(config: AdminConfig, args: argparse.Namespace) -> int:
 async def cmd_migrate(config: AdminConfig, args: argparse.Namespace) -> int:
     if problem := postgres_url_problem(args.to):
         raise StoreError(f"--to: {problem}")
+    from bot.store.postgres.copy import copy_archive
+
     copied = await copy_archive(config.database_path, args.to)
     for table, rows in copied.items():
         print(f"{table}: {rows} rows copied, the same as in {config.database_path}")

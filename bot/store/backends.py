@@ -11,17 +11,19 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import AdminConfig, postgres_url_problem
 from bot.store.deliveries import DeliveryStore
 from bot.store.feeds import FeedStore
 from bot.store.health import Health, check_database
 from bot.store.ports import Articles, FeedSources, JobLocks, SharedPace, Subscriptions
-from bot.store.postgres import PostgresStore
-from bot.store.postgres.deliveries import DEFAULT_LEASE, PostgresSubscriptions
-from bot.store.postgres.feeds import PostgresFeeds
-from bot.store.postgres.store import latest_schema_version, read_only_stats, redacted
 from bot.store.sqlite import Store, StoreError
+
+# The PostgreSQL backend (and asyncpg) is imported only when the database is PostgreSQL:
+# an SQLite bot, and `newsbot ask` on it, start without it.
+if TYPE_CHECKING:
+    from bot.store.postgres import PostgresStore
 
 
 def is_postgres_url(database: str | Path) -> bool:
@@ -39,13 +41,19 @@ def database_location(config: AdminConfig, env: Mapping[str, str] = os.environ) 
 
 def describe(database: str | Path) -> str:
     """The location for messages, without a password."""
-    return redacted(database) if isinstance(database, str) else str(database)
+    if isinstance(database, Path):
+        return str(database)
+    from bot.store.postgres.store import redacted
+
+    return redacted(database)
 
 
 @asynccontextmanager
 async def open_store(database: str | Path) -> AsyncIterator[Articles]:
     """The store at `database`: a postgresql:// URL, or else the path of an SQLite file."""
     if is_postgres_url(database):
+        from bot.store.postgres import PostgresStore
+
         async with PostgresStore.open(str(database)) as postgres:
             yield postgres
     else:
@@ -53,11 +61,23 @@ async def open_store(database: str | Path) -> AsyncIterator[Articles]:
             yield sqlite
 
 
-def subscriptions_of(store: Articles, lease: dt.timedelta = DEFAULT_LEASE) -> Subscriptions:
+def _on_postgres(store: Articles) -> PostgresStore | None:
+    """`store` when it is the PostgreSQL one; None for SQLite (without importing asyncpg)."""
+    if isinstance(store, Store):
+        return None
+    from bot.store.postgres import PostgresStore
+
+    return store if isinstance(store, PostgresStore) else None
+
+
+def subscriptions_of(store: Articles, lease: dt.timedelta | None = None) -> Subscriptions:
     """The subscriptions and delivery ledger kept in the same database as `store`; on
-    PostgreSQL a process holds a channel's posts for `lease` (renewed as it sends)."""
-    if isinstance(store, PostgresStore):
-        return PostgresSubscriptions(store, lease)
+    PostgreSQL a process holds a channel's posts for `lease` (renewed as it sends;
+    default DEFAULT_LEASE of bot.store.postgres.deliveries)."""
+    if (postgres := _on_postgres(store)) is not None:
+        from bot.store.postgres.deliveries import DEFAULT_LEASE, PostgresSubscriptions
+
+        return PostgresSubscriptions(postgres, lease or DEFAULT_LEASE)
     assert isinstance(store, Store), f"no subscriptions for {type(store).__name__}"
     return DeliveryStore(store)
 
@@ -84,19 +104,22 @@ async def _always() -> AsyncIterator[bool]:
 
 def job_locks_of(store: Articles) -> JobLocks:
     """How jobs that must run once are kept to one process on `store`'s database."""
-    return store if isinstance(store, PostgresStore) else OneProcess()
+    postgres = _on_postgres(store)
+    return OneProcess() if postgres is None else postgres
 
 
 def shared_pace_of(store: Articles) -> SharedPace | None:
     """The pace shared with other processes on `store`'s database; None when there are
     none (SQLite), and each process paces itself."""
-    return store if isinstance(store, PostgresStore) else None
+    return _on_postgres(store)
 
 
 def feed_sources_of(store: Articles) -> FeedSources:
     """The followed feeds kept in the same database as `store`."""
-    if isinstance(store, PostgresStore):
-        return PostgresFeeds(store)
+    if (postgres := _on_postgres(store)) is not None:
+        from bot.store.postgres.feeds import PostgresFeeds
+
+        return PostgresFeeds(postgres)
     assert isinstance(store, Store), f"no feeds for {type(store).__name__}"
     return FeedStore(store)
 
@@ -106,6 +129,8 @@ async def database_health(database: str | Path) -> Health:
     problems that would stop `newsbot run`."""
     if not is_postgres_url(database):
         return await asyncio.to_thread(check_database, Path(database))
+    from bot.store.postgres.store import latest_schema_version, read_only_stats
+
     health = Health()
     where = describe(database)
     try:

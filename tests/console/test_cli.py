@@ -152,6 +152,23 @@ def test_ask_exits_non_zero_when_the_answer_is_an_error(config_path: Path) -> No
     assert newsbot(config_path, "ask", "/news latest").returncode == 0
 
 
+def test_ask_on_sqlite_starts_without_the_chat_network_and_postgresql_libraries(
+    config_path: Path,
+) -> None:
+    # Start-up is mostly imports: `ask` answers without what only `run` or PostgreSQL use.
+    script = (
+        "import sys\n"
+        "from bot.__main__ import main\n"
+        f"code = main(['--config', {str(config_path)!r}, 'ask', '/news latest'])\n"
+        "heavy = ('aiohttp', 'asyncpg', 'discord', 'slack_bolt', 'apscheduler.schedulers')\n"
+        "print('loaded:', sorted(m for m in heavy if m in sys.modules), code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert result.stdout.splitlines()[-1] == "loaded: [] 0", result.stdout + result.stderr
+
+
 def test_ask_into_a_pipe_closed_early_ends_without_a_traceback(config_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "NEWSBOT_"))}
     process = subprocess.Popen(
