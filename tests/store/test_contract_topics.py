@@ -129,3 +129,41 @@ async def test_trending_counts_of_a_quiet_period_fall_back_to_the_most_frequent(
     later = FIRST + dt.timedelta(days=5)
     empty = await articles.trending_counts(later, later, FIRST, 2, 3)
     assert (empty.counts, empty.mentions, empty.articles) == ({}, 0, 0)
+
+
+async def assert_topic_articles_match_a_recount(
+    articles: Articles, stored: Sequence[PreparedArticle], key: str, start: dt.date, end: dt.date
+) -> None:
+    ids = {a.source: a.id for a in await articles.articles_after(0, 10_000)}
+    carrying = [
+        (item.article.date, ids[item.article.source])
+        for item in stored
+        if start <= item.article.date <= end and key in {t.key for t in item.topics}
+    ]
+    found = await articles.articles_between(start, end, 7, key)
+    assert [(a.date, a.id) for a in found] == sorted(carrying, reverse=True)[:7]
+
+
+async def test_a_topics_newest_articles_follow_edits_to_their_dates_and_topics(
+    articles: Articles,
+) -> None:
+    rng = random.Random(5)
+    first = news(rng, 150, "a")
+    await articles.save_articles(first)
+    last = FIRST + dt.timedelta(days=19)
+    for key, start in (("story 0", FIRST), ("story 3", FIRST + dt.timedelta(days=12))):
+        await assert_topic_articles_match_a_recount(articles, first, key, start, last)
+    # Edited articles move to other days (some past the window) and to other topics.
+    edits = news(rng, 60, "a", days=30, text="Edited")
+    await articles.save_articles(edits)
+    stored = current(first, edits)
+    await assert_topic_articles_match_a_recount(articles, stored, "story 0", FIRST, last)
+    by_source = {a.source: a for a in await articles.articles_after(0, 10_000)}
+    derived = [
+        PreparedArticle(by_source[item.article.source], topics=(TopicLabel("name 1", "Name 1"),))
+        for item in stored[::3]
+    ]
+    await articles.update_derived(derived)
+    stored = current(stored, derived)
+    for key in ("story 0", "name 1"):
+        await assert_topic_articles_match_a_recount(articles, stored, key, FIRST, last)

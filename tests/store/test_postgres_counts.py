@@ -18,9 +18,12 @@ RECOUNTS = {
         "SELECT a.date, at.topic_id, count(*), sum(at.rank) FROM article_topics at"
         " JOIN articles a ON a.id = at.article_id GROUP BY 1, 2 ORDER BY 1, 2"
     ),
-    "SELECT id, articles, rank_sum FROM topics ORDER BY 1": (
-        "SELECT t.id, count(at.topic_id), coalesce(sum(at.rank), 0) FROM topics t"
-        " LEFT JOIN article_topics at ON at.topic_id = t.id GROUP BY t.id ORDER BY 1"
+    "SELECT topic_id, articles, rank_sum FROM topic_totals WHERE articles <> 0 ORDER BY 1": (
+        "SELECT topic_id, count(*), sum(rank) FROM article_topics GROUP BY 1 ORDER BY 1"
+    ),
+    "SELECT article_id, topic_id, date FROM article_topics ORDER BY 1, 2": (
+        "SELECT at.article_id, at.topic_id, a.date FROM article_topics at"
+        " JOIN articles a ON a.id = at.article_id ORDER BY 1, 2"
     ),
     "SELECT day, articles FROM article_days ORDER BY 1": (
         "SELECT date, count(*) FROM articles GROUP BY date ORDER BY 1"

@@ -128,13 +128,6 @@ _FREQUENT_TOPICS = (
     " GROUP BY topic_id HAVING sum(articles) >= $3) g JOIN topics t ON t.id = g.topic_id"
     " ORDER BY g.n DESC, g.ranks::float8 / g.n, t.key LIMIT $4"
 )
-# The newest day ($2..$3) from which on topic $1 has $4 articles (NULL: fewer than that).
-_NEWEST_DAY_OF_TOPIC = (
-    "SELECT day FROM (SELECT d.day, sum(d.articles) OVER (ORDER BY d.day DESC) AS running"
-    " FROM topic_days d JOIN topics t ON t.id = d.topic_id"
-    " WHERE t.key = $1 AND d.day BETWEEN $2 AND $3) days"
-    " WHERE running >= $4 ORDER BY day DESC LIMIT 1"
-)
 # A period's articles, and its topic mentions (every topic's count summed).
 _PERIOD_TOTALS = (
     "SELECT (SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2),"
@@ -146,12 +139,13 @@ _PERIOD_TOTALS = (
 _MOST_FREQUENT_TOPICS = (
     "WITH held AS (SELECT topic_id, sum(articles) AS n, sum(rank_sum) AS ranks"
     "  FROM topic_days WHERE day > $1 GROUP BY topic_id),"
-    " least AS (SELECT coalesce((SELECT articles FROM topics ORDER BY articles DESC"
+    " least AS (SELECT coalesce((SELECT articles FROM topic_totals ORDER BY articles DESC"
     "  OFFSET greatest($2 + (SELECT count(*) FROM held) - 1, 0) LIMIT 1), 0) AS n)"
-    " SELECT t.key, t.articles - coalesce(h.n, 0) AS n,"
-    " (t.rank_sum - coalesce(h.ranks, 0))::float8 / (t.articles - coalesce(h.n, 0)) AS rank"
-    " FROM topics t LEFT JOIN held h ON h.topic_id = t.id, least"
-    " WHERE t.articles >= least.n AND t.articles - coalesce(h.n, 0) > 0"
+    " SELECT t.key, c.articles - coalesce(h.n, 0) AS n,"
+    " (c.rank_sum - coalesce(h.ranks, 0))::float8 / (c.articles - coalesce(h.n, 0)) AS rank"
+    " FROM topic_totals c JOIN topics t ON t.id = c.topic_id"
+    " LEFT JOIN held h ON h.topic_id = c.topic_id, least"
+    " WHERE c.articles >= least.n AND c.articles - coalesce(h.n, 0) > 0"
     " ORDER BY n DESC, rank, t.key LIMIT $2"
 )
 
@@ -353,21 +347,21 @@ class PostgresStore:
         self, start: dt.date, end: dt.date, limit: int, topic_key: str | None = None
     ) -> list[StoredArticle]:
         if topic_key is None:
-            sql = f"SELECT {_ARTICLE} FROM articles a WHERE a.date BETWEEN $1 AND $2"
-            args: tuple[object, ...] = (start, end)
-        else:
-            # The topic's day counts say from which day on its newest `limit` articles lie,
-            # so a topic in thousands of articles reads only about `limit` of them.
-            first = await self.pool.fetchval(_NEWEST_DAY_OF_TOPIC, topic_key, start, end, limit)
             sql = (
-                f"SELECT {_ARTICLE} FROM articles a JOIN article_topics at"
-                " ON at.article_id = a.id JOIN topics t ON t.id = at.topic_id"
-                " WHERE a.date BETWEEN $1 AND $2 AND t.key = $3"
+                f"SELECT {_ARTICLE} FROM articles a WHERE a.date BETWEEN $1 AND $2"
+                " ORDER BY a.date DESC, a.id DESC LIMIT $3"
             )
-            args = (max(start, first or start), end, topic_key)
-        rows = await self.pool.fetch(
-            sql + f" ORDER BY a.date DESC, a.id DESC LIMIT ${len(args) + 1}", *args, limit
-        )
+            args: tuple[object, ...] = (start, end, limit)
+        else:
+            # The topic's rows carry their articles' dates, indexed: its newest `limit`
+            # articles are the first rows read, however many articles it has.
+            sql = (
+                f"SELECT {_ARTICLE} FROM article_topics at JOIN articles a ON a.id = at.article_id"
+                " WHERE at.topic_id = (SELECT id FROM topics WHERE key = $3)"
+                " AND at.date BETWEEN $1 AND $2 ORDER BY at.date DESC, at.article_id DESC LIMIT $4"
+            )
+            args = (start, end, topic_key, limit)
+        rows = await self.pool.fetch(sql, *args)
         return [_row_article(row) for row in rows]
 
     async def topic_counts(
@@ -447,7 +441,7 @@ class PostgresStore:
         if len(word) > MAX_PATTERN_CHARS or not _storable(word):
             return []
         rows = await self.pool.fetch(
-            "SELECT key, label, articles FROM topics"
+            "SELECT key, label, articles FROM topics JOIN topic_totals ON topic_id = id"
             f" WHERE key LIKE $1 ESCAPE '\\' AND {_SHOWN_TOPIC.format('$2')}"
             " ORDER BY articles DESC, id LIMIT $3",
             f"%{_like_escape(word)}%",
@@ -496,7 +490,8 @@ class PostgresStore:
             return []
         escaped = _like_escape(typed)
         rows = await self.pool.fetch(
-            "SELECT label FROM topics WHERE label ILIKE $1 ESCAPE '\\' AND length(label) <= $2"
+            "SELECT label FROM topics JOIN topic_totals ON topic_id = id"
+            " WHERE label ILIKE $1 ESCAPE '\\' AND length(label) <= $2"
             f" AND {_SHOWN_TOPIC.format('$3')}"
             " ORDER BY CASE WHEN lower(label) = lower($4) THEN 0"
             "               WHEN label ILIKE $5 ESCAPE '\\' THEN 1"
@@ -618,10 +613,11 @@ async def _replace_topics(
         for rank, topic in enumerate(item.topics, start=1)
     ]
     await db.execute(
-        "INSERT INTO article_topics (article_id, topic_id, rank)"
-        " SELECT v.article_id, t.id, v.rank"
+        "INSERT INTO article_topics (article_id, topic_id, rank, date)"
+        " SELECT v.article_id, t.id, v.rank, a.date"
         " FROM unnest($1::bigint[], $2::integer[], $3::text[]) AS v (article_id, rank, key)"
-        " JOIN topics t ON t.key = v.key ORDER BY v.article_id, v.rank ON CONFLICT DO NOTHING",
+        " JOIN topics t ON t.key = v.key JOIN articles a ON a.id = v.article_id"
+        " ORDER BY v.article_id, v.rank ON CONFLICT DO NOTHING",
         [row[0] for row in rows],
         [row[1] for row in rows],
         [row[2] for row in rows],
