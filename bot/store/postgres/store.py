@@ -56,13 +56,13 @@ def redacted(url: str) -> str:
     return f"{scheme}://{credentials.split(':', 1)[0]}@{tail}"
 
 
-def to_tsquery_text(user_query: str, title_only: bool = False) -> str | None:
+def to_tsquery_text(user_query: str) -> str | None:
     """A `to_tsquery` input requiring every word (quoted, so operators are plain words),
     or None when nothing is searchable. `word*` is a prefix, `title:word` titles only."""
     parts = []
     for term in search_terms(user_query):
         quoted = "'" + term.word.replace("\\", "\\\\").replace("'", "''") + "'"
-        flags = ("*" if term.prefix else "") + ("A" if term.title_only or title_only else "")
+        flags = ("*" if term.prefix else "") + ("A" if term.title_only else "")
         parts.append(quoted + (":" + flags if flags else ""))
     return " & ".join(parts) or None
 
@@ -469,7 +469,10 @@ class PostgresStore:
             if not words:  # only stars
                 return []
             prefix = len(words[-1]) >= 2 and not typed[-1].isspace()
-            query = to_tsquery_text(" ".join(words) + ("*" if prefix else ""), title_only=True)
+            # No weight: the titles' own vector has no other. With one, the planner guesses
+            # how many titles match instead of reading its statistics, and may check every
+            # title newest first (20,000 articles, `gover`: 47 ms instead of 0.2).
+            query = to_tsquery_text(" ".join(words) + ("*" if prefix else ""))
             if query is None:
                 return []
             sql = (
