@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -257,16 +257,22 @@ class TrendCounts:
     @classmethod
     def of_topics(
         cls,
-        topics: Sequence[tuple[TopicId, str, int]],
+        topics: Iterable[tuple[TopicId, str, int]],
         earlier: Mapping[TopicId, int],
         periods: tuple[int, int],
         mentions: int,
     ) -> TrendCounts:
         """From (topic id, key, articles) of the period, articles by topic id in the period
         before, both periods' article totals and the period's topic mentions."""
+        counts: dict[str, int] = {}
+        before: dict[str, int] = {}
+        for topic_id, key, count in topics:  # one pass: a store may hand over an iterator
+            counts[key] = count
+            if topic_id in earlier:
+                before[key] = earlier[topic_id]
         return cls(
-            counts={key: count for _, key, count in topics},
-            before={key: earlier[topic_id] for topic_id, key, _ in topics if topic_id in earlier},
+            counts=counts,
+            before=before,
             articles=periods[0],
             articles_before=periods[1],
             mentions=mentions,

@@ -529,26 +529,25 @@ class Store:
             self._frequent_topics(start, end, min_count, top),
             self._topic_ids_counted(before, start - dt.timedelta(days=1)),
         )
-        return TrendCounts.of_topics(topics, earlier, (articles, articles_before), mentions)
+        by_topic = zip(*topics, strict=True)
+        return TrendCounts.of_topics(by_topic, earlier, (articles, articles_before), mentions)
 
     async def _frequent_topics(
         self, start: dt.date, end: dt.date, min_count: int, top: int
-    ) -> tuple[list[tuple[str, str, int]], int, int]:
-        """(id as text, key, articles) of the period's topics of at least `min_count`
-        articles, or else of its `top` most frequent; and its articles and topic mentions."""
+    ) -> tuple[tuple[list[str], list[str], list[int]], int, int]:
+        """The ids (as text), keys and articles of the period's topics of at least
+        `min_count` articles, or else of its `top` most frequent; and its articles and
+        topic mentions."""
         async with self._reading() as db:
             async with db.execute(_FREQUENT_TOPICS, (*_days(start, end), min_count, -1)) as cursor:
                 row = await cursor.fetchone()
             assert row is not None
-            topics = json.loads(row[0])
-            if len(topics) < top:  # few repeated topics: the most frequent ones, seen once or not
+            if row[3] < top:  # few repeated topics: the most frequent ones, seen once or not
                 async with db.execute(_FREQUENT_TOPICS, (*_days(start, end), 1, top)) as cursor:
                     row = await cursor.fetchone()
                 assert row is not None
-                topics = json.loads(row[0])
-        # Each [id as text, key, articles] is used as it comes (the ids name the period
-        # before's counts, a JSON object's keys).
-        return topics, int(row[1]), int(row[2])
+        ids, keys, counts = (json.loads(column) for column in row[:3])
+        return (ids, keys, counts), int(row[4]), int(row[5])
 
     async def _topic_ids_counted(self, start: dt.date, end: dt.date) -> tuple[dict[str, int], int]:
         """topic id (as text) -> articles dated start..end, and how many articles those
@@ -852,19 +851,22 @@ _TOPIC_ARTICLES_BY_DAY = (
 
 
 # A period's topics of at least ?3 articles (?1..?2 days; ?4 topics, -1 all), grouped before
-# the join so that only those are joined to their keys, in topic_counts' order; and the
-# period's articles and topic mentions (every topic's count summed). Thousands of topics
-# are handed over as one JSON array, which costs a fraction of a row object for each; the
-# array keeps the subquery's order (SQLite never merges a subquery with an ORDER BY into
-# an aggregate reading it).
+# the join so that only those are joined to their keys, in topic_counts' order: their ids
+# (as text, as the period before's JSON object names them), keys and articles, and how
+# many; then the period's articles and topic mentions (every topic's count summed).
+# Thousands of topics are handed over as three JSON arrays: no row object, nor an object
+# that outlives the call, for each (such objects made the garbage collector run a full
+# pass every few calls). The arrays keep the subquery's order: SQLite never merges a
+# subquery with an ORDER BY into an aggregate reading it.
 _FREQUENT_TOPICS = (
-    "SELECT (SELECT json_group_array(json_array(cast(id AS TEXT), key, n)) FROM"
-    " (SELECT t.id, t.key, g.n FROM (SELECT topic_id, sum(articles) AS n,"
-    "  sum(rank_sum) AS ranks FROM topic_days WHERE day BETWEEN ?1 AND ?2"
-    "  GROUP BY topic_id HAVING n >= ?3) g JOIN topics t ON t.id = g.topic_id"
-    "  ORDER BY g.n DESC, g.ranks * 1.0 / g.n, t.key LIMIT ?4)),"
+    "SELECT json_group_array(cast(id AS TEXT)), json_group_array(key), json_group_array(n),"
+    " count(*),"
     " (SELECT total(articles) FROM article_days WHERE day BETWEEN ?1 AND ?2),"
     " (SELECT total(articles) FROM topic_days WHERE day BETWEEN ?1 AND ?2)"
+    " FROM (SELECT t.id, t.key, g.n FROM (SELECT topic_id, sum(articles) AS n,"
+    "  sum(rank_sum) AS ranks FROM topic_days WHERE day BETWEEN ?1 AND ?2"
+    "  GROUP BY topic_id HAVING n >= ?3) g JOIN topics t ON t.id = g.topic_id"
+    "  ORDER BY g.n DESC, g.ranks * 1.0 / g.n, t.key LIMIT ?4)"
 )
 
 
