@@ -16,11 +16,12 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from apscheduler.triggers.cron import CronTrigger
+from typing import TYPE_CHECKING, Any
 
 from bot.models import FeedSpec, SubscriptionSpec
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 DEFAULT_CONFIG_PATH = Path("config/newsbot.toml")
 CONFIG_ENV_VAR = "NEWSBOT_CONFIG"
@@ -371,10 +372,19 @@ def _validate_feeds(raw: Any, problems: list[str]) -> list[FeedSpec]:
     return feeds
 
 
+def cron_trigger(expression: str, tz: dt.tzinfo) -> CronTrigger:
+    """A digest's cron line in `tz` as APScheduler reads it (ValueError when malformed).
+    APScheduler is imported when a cron line is first read, so `newsbot ask` starts
+    without it."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger.from_crontab(expression, timezone=tz)
+
+
 def cron_problem(expression: str, tz: dt.tzinfo) -> str | None:
     """Why a digest's cron line cannot run in `tz`: malformed, or never fires."""
     try:
-        trigger = CronTrigger.from_crontab(expression, timezone=tz)
+        trigger = cron_trigger(expression, tz)
     except ValueError as exc:
         return f"invalid cron line {expression!r} ({exc}); use five fields like '0 8 * * *'"
     now = dt.datetime.now(tz)

@@ -35,9 +35,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from apscheduler.triggers.cron import CronTrigger
-
-from bot.config import AdminConfig, split_terms, subscription_problems
+from bot.config import AdminConfig, cron_trigger, split_terms, subscription_problems
 from bot.models import (
     ArticleFacts,
     Candidate,
@@ -671,7 +669,7 @@ class Delivery:
 
     def missed_digest(self, sub: Subscription, now: dt.datetime) -> bool:
         """Whether a digest fell due while the bot was down (so start-up runs it once)."""
-        trigger = CronTrigger.from_crontab(sub.spec.schedule, timezone=self.config.tz)
+        trigger = cron_trigger(sub.spec.schedule, self.config.tz)
         since = sub.last_digest_at or sub.created_at
         next_fire: dt.datetime | None = trigger.get_next_fire_time(
             None, since + dt.timedelta(seconds=1)

@@ -22,10 +22,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import AdminConfig
+from bot.config import AdminConfig, cron_trigger
 from bot.delivery import Delivery
 from bot.feeds.service import FeedService
 from bot.models import JobState
@@ -112,7 +111,7 @@ class NewsScheduler:
                 continue
             self.scheduler.add_job(
                 self._digest,
-                CronTrigger.from_crontab(sub.spec.schedule, timezone=self.config.tz),
+                cron_trigger(sub.spec.schedule, self.config.tz),
                 id=job_id,
                 name=f"digest for {sub.channel}",
                 kwargs={"subscription_id": sub.id, "schedule": sub.spec.schedule},

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import feedparser
-
 from bot.feeds.html import inline_text
 
 JSON_FEED_VERSION_PREFIX = "jsonfeed.org/version/1"
@@ -121,6 +119,8 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> tuple[list[_Raw], str
     }
     # Our text comes from the HTML, never its links, so relative URIs in content need no
     # resolving (a third of feedparser's time); entry links are still resolved.
+    import feedparser  # here, not at the top: only polling a feed needs it (start-up)
+
     parsed = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
@@ -134,6 +134,8 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> tuple[list[_Raw], str
 
 
 def _harmless(exc: object) -> bool:
+    import feedparser
+
     return isinstance(exc, feedparser.NonXMLContentType | feedparser.CharacterEncodingOverride)
 
 
@@ -294,6 +296,8 @@ def _iso_date(value: object) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        import feedparser
+
         parsed = feedparser.datetimes._parse_date(value)  # the same fallbacks as for XML
         return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC) if parsed else None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -160,7 +160,7 @@ def test_ask_on_sqlite_starts_without_the_chat_network_and_postgresql_libraries(
         "import sys\n"
         "from bot.__main__ import main\n"
         f"code = main(['--config', {str(config_path)!r}, 'ask', '/news latest'])\n"
-        "heavy = ('aiohttp', 'asyncpg', 'discord', 'slack_bolt', 'apscheduler.schedulers')\n"
+        "heavy = ('aiohttp', 'asyncpg', 'discord', 'slack_bolt', 'apscheduler', 'feedparser')\n"
         "print('loaded:', sorted(m for m in heavy if m in sys.modules), code)\n"
     )
     result = subprocess.run(
