@@ -128,6 +128,12 @@ _FREQUENT_TOPICS = (
     " GROUP BY topic_id HAVING sum(articles) >= $3) g JOIN topics t ON t.id = g.topic_id"
     " ORDER BY g.n DESC, g.ranks::float8 / g.n, t.key LIMIT $4"
 )
+# The same as three arrays (ids, keys, articles) and how many: one row instead of a row
+# object per topic (thousands in a month), which kept Python's garbage collector busy.
+# The arrays keep the sorted subquery's order, as nothing else happens around it.
+_FREQUENT_TOPIC_ARRAYS = (
+    f"SELECT array_agg(id), array_agg(key), array_agg(n), count(*) FROM ({_FREQUENT_TOPICS}) f"
+)
 # A period's articles, and its topic mentions (every topic's count summed).
 _PERIOD_TOTALS = (
     "SELECT (SELECT coalesce(sum(articles), 0) FROM article_days WHERE day BETWEEN $1 AND $2),"
@@ -392,27 +398,30 @@ class PostgresStore:
             self._frequent_topics(start, end, min_count, top),
             self._topic_ids_counted(before, start - dt.timedelta(days=1)),
         )
-        return TrendCounts.of_topics(topics, earlier, (articles, articles_before), mentions)
+        by_topic = zip(*topics, strict=True)
+        return TrendCounts.of_topics(by_topic, earlier, (articles, articles_before), mentions)
 
     async def _frequent_topics(
         self, start: dt.date, end: dt.date, min_count: int, top: int
-    ) -> tuple[list[tuple[int, str, int]], int, int]:
-        """(id, key, articles) of the period's topics of at least `min_count` articles, or
-        else of its `top` most frequent; and its articles and topic mentions."""
+    ) -> tuple[tuple[list[int], list[str], list[int]], int, int]:
+        """The ids, keys and articles of the period's topics of at least `min_count`
+        articles, or else of its `top` most frequent; and its articles and topic mentions."""
         async with self.pool.acquire() as db:
-            rows = await db.fetch(_FREQUENT_TOPICS, start, end, min_count, None)
-            if len(rows) < top:  # few repeated topics: the most frequent ones, seen once or not
-                rows = await db.fetch(_FREQUENT_TOPICS, start, end, 1, top)
+            row = await db.fetchrow(_FREQUENT_TOPIC_ARRAYS, start, end, min_count, None)
+            if row[3] < top:  # few repeated topics: the most frequent ones, seen once or not
+                row = await db.fetchrow(_FREQUENT_TOPIC_ARRAYS, start, end, 1, top)
             totals = await db.fetchrow(_PERIOD_TOTALS, start, end)
-        topics = [(int(row["id"]), str(row["key"]), int(row["n"])) for row in rows]
-        return topics, int(totals[0]), int(totals[1])
+        # No topic at all: NULL arrays.
+        return (row[0] or [], row[1] or [], row[2] or []), int(totals[0]), int(totals[1])
 
     async def _topic_ids_counted(self, start: dt.date, end: dt.date) -> tuple[dict[int, int], int]:
         """topic id -> articles dated start..end, and how many articles those days have."""
         async with self.pool.acquire() as db:
-            rows = await db.fetch(
-                "SELECT topic_id, sum(articles) FROM topic_days WHERE day BETWEEN $1 AND $2"
-                " GROUP BY topic_id",
+            # As two arrays, not a row object per topic (see _FREQUENT_TOPIC_ARRAYS).
+            ids, counts = await db.fetchrow(
+                "SELECT array_agg(topic_id), array_agg(n) FROM (SELECT topic_id,"
+                " sum(articles) AS n FROM topic_days WHERE day BETWEEN $1 AND $2"
+                " GROUP BY topic_id) g",
                 start,
                 end,
             )
@@ -421,7 +430,7 @@ class PostgresStore:
                 start,
                 end,
             )
-        return {int(row[0]): int(row[1]) for row in rows}, int(articles)
+        return dict(zip(ids or [], counts or [], strict=True)), int(articles)
 
     async def topic_labels(
         self, keys: Sequence[str], up_to: dt.date | None = None
