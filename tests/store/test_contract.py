@@ -238,6 +238,33 @@ async def test_topic_autocomplete_prefers_exact_then_prefix_then_word(articles: 
     assert await articles.topic_label_matches("100%_", 25, 100) == []
 
 
+async def test_topics_are_offered_once_an_article_carrying_them_is_shown(
+    articles: Articles,
+) -> None:
+    nato, brexit, euro = (
+        TopicLabel("nato", "NATO"),
+        TopicLabel("brexit", "Brexit"),
+        TopicLabel("euro", "euro"),
+    )
+    await articles.save_articles(
+        [
+            dataclasses.replace(article("a.txt", day=1), topics=(nato, euro)),
+            dataclasses.replace(article("b.txt", body="Later.", day=20), topics=(nato, brexit)),
+        ]
+    )
+    # An article edited away from a topic leaves it without articles: never offered.
+    await articles.save_articles(
+        [dataclasses.replace(article("a.txt", body="Edited.", day=1), topics=(nato,))]
+    )
+    for up_to, shown in ((dt.date(2024, 1, 5), ["nato"]), (None, ["nato", "brexit"])):
+        assert [key for key, _, _ in await articles.topics_like("", 5, up_to=up_to)] == shown
+        labels = await articles.topic_label_matches("", 5, 100, up_to=up_to)
+        assert sorted(labels) == sorted(
+            label for label in ("NATO", "Brexit") if label.lower() in shown
+        )
+    assert await articles.topics_like("nato", 5, up_to=dt.date(2024, 1, 5)) == [("nato", "NATO", 2)]
+
+
 async def test_meta_values_are_replaced_and_stats_count_the_archive(articles: Articles) -> None:
     assert await articles.get_meta("k") is None
     await articles.set_meta("k", "one")

@@ -107,7 +107,15 @@ def _row_article(row: asyncpg.Record) -> StoredArticle:
 _ARTICLE = "a.id, a.title, a.date, a.body, a.source, a.summary, a.ingested_at, a.url, a.author"
 # A topic members may see: one of its articles is dated up to the day given (one look in
 # the topic's day counts).
-_SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= {})"
+_SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= {0})"
+# The same in a query joined to topic_totals: while no article is held (none dated after
+# the day given: one look at the article counts) every topic of some article is shown, so
+# a topic's own days are looked at only then (autocomplete's 389 topics of `bro` at
+# 100,000 articles: 2.6 ms -> 1.5).
+_SHOWN_COUNTED_TOPIC = (
+    "(articles > 0 AND NOT EXISTS (SELECT 1 FROM article_days WHERE day > {0})"
+    f" OR {_SHOWN_TOPIC})"
+)
 # ts_rank weights for {D, C, B, A}: a title match counts five times a body match, as the
 # SQLite store's bm25(5.0, 1.0).
 _WEIGHTS = "'{0.1, 0.2, 0.2, 1.0}'::float4[]"
@@ -451,7 +459,7 @@ class PostgresStore:
             return []
         rows = await self.pool.fetch(
             "SELECT key, label, articles FROM topics JOIN topic_totals ON topic_id = id"
-            f" WHERE key LIKE $1 ESCAPE '\\' AND {_SHOWN_TOPIC.format('$2')}"
+            f" WHERE key LIKE $1 ESCAPE '\\' AND {_SHOWN_COUNTED_TOPIC.format('$2')}"
             " ORDER BY articles DESC, id LIMIT $3",
             f"%{_like_escape(word)}%",
             _visible(up_to),
@@ -504,7 +512,7 @@ class PostgresStore:
         rows = await self.pool.fetch(
             "SELECT label FROM topics JOIN topic_totals ON topic_id = id"
             " WHERE label ILIKE $1 ESCAPE '\\' AND length(label) <= $2"
-            f" AND {_SHOWN_TOPIC.format('$3')}"
+            f" AND {_SHOWN_COUNTED_TOPIC.format('$3')}"
             " ORDER BY CASE WHEN lower(label) = lower($4) THEN 0"
             "               WHEN label ILIKE $5 ESCAPE '\\' THEN 1"
             "               WHEN label ILIKE $6 ESCAPE '\\' THEN 2 ELSE 3 END,"
