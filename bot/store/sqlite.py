@@ -575,7 +575,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             async with self._query(
                 f"SELECT key, label FROM topics WHERE key IN ({marks}) AND {_SHOWN_TOPIC}",
-                (*chunk, _visible(up_to)),
+                (*chunk, _visible(up_to), _visible(up_to)),
             ) as cursor:
                 # fetchall: one hop to the connection's thread, not one per 64 rows
                 labels.update({row[0]: row[1] for row in await cursor.fetchall()})
@@ -603,6 +603,7 @@ class Store:
             + " ORDER BY articles DESC, id LIMIT ?",
             (
                 pattern,
+                _visible(up_to),
                 _visible(up_to),
                 '"' + word.replace('"', '""') + '"' if indexed else None,
                 limit,
@@ -679,6 +680,7 @@ class Store:
                 f"%{escaped}%",
                 max_label_chars,
                 _visible(up_to),
+                _visible(up_to),
                 '"' + typed.replace('"', '""') + '"' if len(typed) >= 3 else None,
                 typed,
                 f"{escaped}%",
@@ -732,9 +734,14 @@ class Store:
 # Matched words are wrapped in models.MATCH_START / MATCH_END (control characters no
 # article holds); ReplyItem.matched turns them into typed spans.
 _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
-# A topic members may see: one of its articles is dated up to the day given (one seek
-# in the topic's day counts).
-_SHOWN_TOPIC = "EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?)"
+# A topic members may see: one of its articles is dated up to the day given (twice, for
+# the two `?`). Whether any article is dated later is asked once; only then is each
+# topic's day counts sought (a seek a topic, ~4 µs each, most of the time of autocomplete
+# and topic lookups that weigh hundreds of candidates).
+_SHOWN_TOPIC = (
+    "(NOT EXISTS (SELECT 1 FROM articles WHERE date > ?)"
+    " OR EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?))"
+)
 # Matches members may see: articles dated after the day given are held until then. There
 # are few or none, so whether there are any is asked once and the per-match check skipped.
 _SHOWN_MATCH = (

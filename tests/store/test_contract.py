@@ -151,6 +151,26 @@ async def test_articles_held_until_their_day_are_not_found(articles: Articles) -
     assert await articles.newest_date(dt.date(2024, 1, 5)) == dt.date(2024, 1, 1)
 
 
+async def test_a_topic_only_held_articles_have_is_not_offered_until_their_day(
+    articles: Articles,
+) -> None:
+    nato, flood = TopicLabel("nato", "NATO"), TopicLabel("flood warning", "Flood warning")
+    await articles.save_articles([dataclasses.replace(article(), topics=(nato,))])
+    await articles.save_articles(
+        [dataclasses.replace(article("b.txt", "Later", "Held.", 20), topics=(nato, flood))]
+    )
+    before, on_the_day = dt.date(2024, 1, 5), dt.date(2024, 1, 20)
+    assert await articles.topic_label_matches("n", 25, 100, up_to=before) == ["NATO"]
+    assert await articles.topics_like("flood", 5, up_to=before) == []
+    assert await articles.topic_labels(["nato", "flood warning"], up_to=before) == {"nato": "NATO"}
+    assert await articles.topic_label_matches("flood", 25, 100, up_to=on_the_day) == [
+        "Flood warning"
+    ]
+    assert await articles.topics_like("flood", 5, up_to=on_the_day) == [
+        ("flood warning", "Flood warning", 1)
+    ]
+
+
 @pytest.mark.parametrize("query", HOSTILE)
 async def test_hostile_queries_return_results_or_nothing(articles: Articles, query: str) -> None:
     await articles.save_articles([article("a.txt", "NATO ministers", "Rowid title body.")])
