@@ -64,11 +64,13 @@ def rank_trending(
     for topic, raw in current.items():
         if raw < MIN_SUPPORT:
             continue
-        pair = (raw, min(max(0, previous.get(topic, 0)), n2))
-        if pair in by_pair:
-            by_pair[pair].append(topic)
-        else:
+        before = previous.get(topic, 0)  # within 0..n2, clamped inline (called per topic)
+        pair = (raw, 0 if before < 0 else n2 if before > n2 else before)
+        group = by_pair.get(pair)
+        if group is None:
             by_pair[pair] = [topic]
+        else:
+            group.append(topic)
     scored = [
         (score, a, topics)
         for (a, b), topics in by_pair.items()
