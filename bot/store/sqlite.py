@@ -737,9 +737,10 @@ _SNIPPET = "snippet(articles_fts, 1, char(2), char(3), '…', 24)"
 # A topic members may see: one of its articles is dated up to the day given (twice, for
 # the two `?`). Whether any article is dated later is asked once; only then is each
 # topic's day counts sought (a seek a topic, ~4 µs each, most of the time of autocomplete
-# and topic lookups that weigh hundreds of candidates).
+# and topic lookups that weigh hundreds of candidates). A topic whose articles were all
+# edited away keeps its row with no articles.
 _SHOWN_TOPIC = (
-    "(NOT EXISTS (SELECT 1 FROM articles WHERE date > ?)"
+    "topics.articles > 0 AND (NOT EXISTS (SELECT 1 FROM articles WHERE date > ?)"
     " OR EXISTS (SELECT 1 FROM topic_days d WHERE d.topic_id = topics.id AND d.day <= ?))"
 )
 # Matches members may see: articles dated after the day given are held until then. There
