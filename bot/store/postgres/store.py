@@ -149,18 +149,20 @@ _PERIOD_TOTALS = (
 )
 # The $2 topics with most articles dated up to $1, from the all-time totals less the
 # articles held until a later day. Holding can lower a topic by any amount, so the topics
-# read are those down to the count of the ($2 + number of held topics)-th, ties included.
+# read are those down to the count of the ($2 + number of held topics)-th, ties included,
+# and only their keys are looked up (the planner cannot tell how few they are, and
+# joined by hashing every topic: 58,000 at 100,000 articles, 29 ms instead of 2).
 _MOST_FREQUENT_TOPICS = (
     "WITH held AS (SELECT topic_id, sum(articles) AS n, sum(rank_sum) AS ranks"
     "  FROM topic_days WHERE day > $1 GROUP BY topic_id),"
     " least AS (SELECT coalesce((SELECT articles FROM topic_totals ORDER BY articles DESC"
     "  OFFSET greatest($2 + (SELECT count(*) FROM held) - 1, 0) LIMIT 1), 0) AS n)"
-    " SELECT t.key, c.articles - coalesce(h.n, 0) AS n,"
+    " SELECT (SELECT key FROM topics WHERE id = c.topic_id) AS key,"
+    " c.articles - coalesce(h.n, 0) AS n,"
     " (c.rank_sum - coalesce(h.ranks, 0))::float8 / (c.articles - coalesce(h.n, 0)) AS rank"
-    " FROM topic_totals c JOIN topics t ON t.id = c.topic_id"
-    " LEFT JOIN held h ON h.topic_id = c.topic_id, least"
+    " FROM topic_totals c LEFT JOIN held h ON h.topic_id = c.topic_id, least"
     " WHERE c.articles >= least.n AND c.articles - coalesce(h.n, 0) > 0"
-    " ORDER BY n DESC, rank, t.key LIMIT $2"
+    " ORDER BY n DESC, rank, key LIMIT $2"
 )
 
 
