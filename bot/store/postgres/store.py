@@ -445,8 +445,12 @@ class PostgresStore:
     async def topic_labels(
         self, keys: Sequence[str], up_to: dt.date | None = None
     ) -> dict[str, str]:
+        # Each key looked up in the keys' b-tree: with `key = any($1)` the planner took the
+        # trigram index, which also serves `=`, and rechecked thousands of topics for 300 keys
+        # (`topics month` at 100,000 articles: 31-75 ms instead of 3-7.5).
         rows = await self.pool.fetch(
-            f"SELECT key, label FROM topics WHERE key = any($1) AND {_SHOWN_TOPIC.format('$2')}",
+            "SELECT topics.key, label FROM unnest($1::text[]) AS k (key)"
+            f" JOIN topics ON topics.key = k.key WHERE {_SHOWN_TOPIC.format('$2')}",
             [key for key in keys if _storable(key)],
             _visible(up_to),
         )
