@@ -74,6 +74,10 @@ async def test_an_archive_is_copied_with_its_ids_ledger_feeds_and_search(
         article = await pg.get_article(3)
         assert article is not None and article.summary == ("Summary 3.",)
         assert await pg.article_topics(3) == ["NATO"]
+        # The copied topic rows get their articles' dates: the topic's articles are found.
+        between = await pg.articles_between(dt.date(2024, 2, 3), dt.date(2024, 2, 3), 5, "nato")
+        assert [a.id for a in between] == [3]
+        assert await pg.topics_like("nato", 5) == [("nato", "NATO", 1)]
         assert await pg.get_meta("discord:sync") == "abc"
         ledger = PostgresSubscriptions(pg)
         [sub] = await ledger.subscriptions()
