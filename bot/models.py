@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -255,26 +255,21 @@ class TrendCounts:
     mentions_before: int
 
     @classmethod
-    def of_topics(
+    def of_periods(
         cls,
-        topics: Iterable[tuple[TopicId, str, int]],
-        earlier: Mapping[TopicId, int],
-        periods: tuple[int, int],
-        mentions: int,
+        period: tuple[tuple[Sequence[TopicId], Sequence[str], Sequence[int]], int, int],
+        before: tuple[Mapping[TopicId, int], int],
     ) -> TrendCounts:
-        """From (topic id, key, articles) of the period, articles by topic id in the period
-        before, both periods' article totals and the period's topic mentions."""
-        counts: dict[str, int] = {}
-        before: dict[str, int] = {}
-        for topic_id, key, count in topics:  # one pass: a store may hand over an iterator
-            counts[key] = count
-            if topic_id in earlier:
-                before[key] = earlier[topic_id]
+        """From the period's topics as columns (ids, keys, articles) with its article and
+        topic-mention totals, and the period before's articles by topic id with its
+        article total: what each store reads for the two periods."""
+        (ids, keys, counts), articles, mentions = period
+        earlier, articles_before = before
         return cls(
-            counts=counts,
-            before=before,
-            articles=periods[0],
-            articles_before=periods[1],
+            counts=dict(zip(keys, counts, strict=True)),
+            before={key: earlier[i] for i, key in zip(ids, keys, strict=True) if i in earlier},
+            articles=articles,
+            articles_before=articles_before,
             mentions=mentions,
             mentions_before=sum(earlier.values()),
         )

@@ -404,12 +404,11 @@ class PostgresStore:
     ) -> TrendCounts:
         """Topics of at least `min_count` articles dated start..end (at least the `top` most
         frequent), with their counts in before..start-1, and both periods' totals."""
-        (topics, articles, mentions), (earlier, articles_before) = await asyncio.gather(
+        period, period_before = await asyncio.gather(
             self._frequent_topics(start, end, min_count, top),
             self._topic_ids_counted(before, start - dt.timedelta(days=1)),
         )
-        by_topic = zip(*topics, strict=True)
-        return TrendCounts.of_topics(by_topic, earlier, (articles, articles_before), mentions)
+        return TrendCounts.of_periods(period, period_before)
 
     async def _frequent_topics(
         self, start: dt.date, end: dt.date, min_count: int, top: int
