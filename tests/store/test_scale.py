@@ -258,12 +258,31 @@ async def test_most_frequent_topics_of_all_time_leave_out_articles_held_for_late
     assert total == 50
 
 
+def database_before_migration(path: Path, migration: int) -> sqlite3.Connection:
+    """The database file an older newsbot left: the migrations before `migration` applied."""
+    db = sqlite3.connect(path)
+    for number, _, sql in _migrations():
+        if number < migration:
+            db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return db
+
+
+OLD_TOPICS = [("gordon brown", "Gordon Brown"), ("brownies", "Brownies"), ("nato", "NATO")]
+
+
+def add_an_article_with_old_topics(db: sqlite3.Connection) -> None:
+    """Article 1, carrying the OLD_TOPICS, written with the bare driver."""
+    db.execute(
+        "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
+        " updated_at) VALUES (1, 'a.txt', 't', '2024-01-01', 'b', 'h', 'x', 'x')"
+    )
+    db.executemany("INSERT INTO topics (key, label) VALUES (?, ?)", OLD_TOPICS)
+    db.execute("INSERT INTO article_topics SELECT 1, id, id FROM topics")
+
+
 async def test_migration_fills_in_the_counts_of_an_existing_archive(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
-    with sqlite3.connect(path) as db:
-        for number, _, sql in _migrations():
-            if number < 6:
-                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    with database_before_migration(path, 6) as db:
         db.executemany(
             "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
             " updated_at) VALUES (?, ?, 't', ?, 'b', ?, 'x', 'x')",
@@ -286,17 +305,8 @@ async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "news.db"
-    with sqlite3.connect(path) as db:
-        for number, _, sql in _migrations():
-            if number < 8:
-                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        db.execute(
-            "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
-            " updated_at) VALUES (1, 'a.txt', 't', '2024-01-01', 'b', 'h', 'x', 'x')"
-        )
-        labels = [("gordon brown", "Gordon Brown"), ("brownies", "Brownies"), ("nato", "NATO")]
-        db.executemany("INSERT INTO topics (key, label) VALUES (?, ?)", labels)
-        db.execute("INSERT INTO article_topics SELECT 1, id, id FROM topics")
+    with database_before_migration(path, 8) as db:
+        add_an_article_with_old_topics(db)
     async with Store.open(path) as store:
         assert await store.topic_label_matches("BROW", 25, 100) == ["Brownies", "Gordon Brown"]
         await store.save_articles([with_topics("b.txt", dt.date(2024, 1, 1), ["Eyebrow"])])
@@ -310,17 +320,8 @@ async def test_topic_autocomplete_finds_labels_stored_before_the_trigram_index(
 
 async def test_topic_lookup_finds_keys_stored_before_the_trigram_index(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
-    with sqlite3.connect(path) as db:
-        for number, _, sql in _migrations():
-            if number < 10:
-                db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        db.execute(
-            "INSERT INTO articles (id, source, title, date, body, content_hash, ingested_at,"
-            " updated_at) VALUES (1, 'a.txt', 't', '2024-01-01', 'b', 'h', 'x', 'x')"
-        )
-        keys = [("gordon brown", "Gordon Brown"), ("brownies", "Brownies"), ("nato", "NATO")]
-        db.executemany("INSERT INTO topics (key, label) VALUES (?, ?)", keys)
-        db.execute("INSERT INTO article_topics SELECT 1, id, id FROM topics")
+    with database_before_migration(path, 10) as db:
+        add_an_article_with_old_topics(db)
         # since migration 009 the store counts new article topics, not a trigger
         db.execute("INSERT INTO topic_days SELECT '2024-01-01', id, 1, id FROM topics")
         db.execute("UPDATE topics SET articles = 1, rank_sum = id")
